@@ -1,0 +1,148 @@
+"""Working days in England, and every other way a procedure counts time.
+
+Pure and deterministic, so workflows may use it: the bank holiday table is built
+once, at import, from ``holidays`` (England, substitute days included), and
+nothing here reads the clock or the locale.
+
+Convention for "within N working days of D": the deadline is the Nth working day
+after D. D itself is day 0, whether or not it is a working day.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+
+from domain.policy import Rule, Unit
+
+#: The years the calendar covers; a journey's dates fall well inside them.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+# A holiday on its own date needs no explanation in a reason ("25 Dec"); any other
+# (Easter, substitute days, one-off holidays) is named, so a reader sees why.
+_SELF_EXPLAINING = {(12, 25): "Christmas Day", (12, 26): "Boxing Day", (1, 1): "New Year's Day"}
+
+
+def _build_bank_holidays() -> dict[date, str]:
+    # Built once, at import, outside any workflow: ``holidays`` reads translation
+    # files and the locale while it builds, which a workflow must never do.
+    source = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
+    return {day: _plain_name(name) for day, name in source.items()}
+
+
+def bank_holiday(day: date) -> str | None:
+    """The bank holiday in England on ``day``, if any."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day} is outside the calendar's years {FIRST_YEAR}-{LAST_YEAR}")
+    return _BANK_HOLIDAYS.get(day)
+
+
+def _plain_name(name: str) -> str:
+    # "Boxing Day (observed)" reads better in a sentence as "Boxing Day observed".
+    return name.replace(" (observed)", " observed")
+
+
+_BANK_HOLIDAYS = _build_bank_holidays()
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def short(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """A computed deadline and the sentence that explains it."""
+
+    due: date
+    reason: str
+
+
+class WorkingDayCalendar:
+    """England's working days, less an authority's own closure days."""
+
+    def __init__(self, closure_days: Iterable[date] = ()) -> None:
+        self._closures = frozenset(closure_days)
+
+    def non_working_reason(self, day: date) -> str | None:
+        """Why ``day`` is not a working day, or None if it is one."""
+        if day.weekday() >= 5:
+            return _WEEKDAYS[day.weekday()]
+        holiday = bank_holiday(day)
+        if holiday:
+            return holiday
+        if day in self._closures:
+            return "local closure day"
+        return None
+
+    def is_working_day(self, day: date) -> bool:
+        return self.non_working_reason(day) is None
+
+    def add_working_days(self, start: date, count: int) -> date:
+        return self.working_days_from(start, count).due
+
+    def working_days_from(self, start: date, count: int) -> DueDate:
+        """The ``count``th working day after ``start`` (or before, if negative)."""
+        step = timedelta(days=1 if count >= 0 else -1)
+        day, remaining, skipped = start, abs(count), []
+        while remaining:
+            day += step
+            reason = self.non_working_reason(day)
+            if reason is None:
+                remaining -= 1
+            elif day.weekday() < 5:
+                skipped.append(_describe_skip(day, reason))
+        direction = "after" if count >= 0 else "before"
+        reason = f"{abs(count)} working day{'s' if abs(count) != 1 else ''} {direction} {start.isoformat()}"
+        if skipped:
+            reason += ", skipping " + ", ".join(skipped)
+        return DueDate(day, reason)
+
+    def due(self, anchor: date, rule: Rule) -> DueDate:
+        """The deadline ``rule`` sets from ``anchor``, with its reason and citation."""
+        sign = 1 if rule.direction == "after" else -1
+        if rule.unit is Unit.WORKING_DAYS:
+            result = self.working_days_from(anchor, sign * rule.amount)
+        else:
+            result = self._calendar_due(anchor, sign * rule.amount, rule.unit)
+        return DueDate(result.due, f"{result.reason} ({rule.citation})")
+
+    @staticmethod
+    def _calendar_due(anchor: date, amount: int, unit: Unit) -> DueDate:
+        direction = "after" if amount >= 0 else "before"
+        size = abs(amount)
+        if unit is Unit.MONTHS:
+            due = add_months(anchor, amount)
+        elif unit is Unit.WEEKS:
+            due = anchor + timedelta(weeks=amount)
+        elif unit is Unit.DAYS:
+            due = anchor + timedelta(days=amount)
+        elif unit is Unit.HOURS:
+            # Journeys count in dates: "within 24 hours" of a meeting on D is due on D+1.
+            days = -(-size // 24)
+            due = anchor + timedelta(days=days if amount >= 0 else -days)
+        else:  # pragma: no cover - Unit is closed
+            raise ValueError(unit)
+        label = unit.value if size != 1 else unit.value.removesuffix("s")
+        return DueDate(due, f"{size} {label} {direction} {anchor.isoformat()}")
+
+
+def _describe_skip(day: date, reason: str) -> str:
+    if _SELF_EXPLAINING.get((day.month, day.day)) == reason:
+        return short(day)
+    return f"{short(day)} ({reason})"
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months, held to the month's last day (30 Nov + 3 months = 28/29 Feb)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    last_day = _stdlib_calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(start.day, last_day))

@@ -1,0 +1,225 @@
+"""Authority policy profiles: every timescale as data, each rule citing its source.
+
+A profile is a TOML file in ``domain/profiles/``. Authority profiles extend the
+``working-together-2023`` baseline and override what their local procedure says,
+so a rule the local procedure is silent on still has a cited statutory default.
+
+A journey is started with the *resolved* profile in its input (see
+``workflows.journey``), so editing a file here never changes a running journey.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PROFILES_DIR = Path(__file__).parent / "profiles"
+BASELINE_ID = "working-together-2023"
+#: The statutory guidance the baseline cites; every other citation names a seed file.
+STATUTORY_GUIDANCE = "Working Together to Safeguard Children 2023"
+SEED_FILE_PATTERN = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+    HOURS = "hours"
+
+
+#: Every rule a profile may define, with what it measures. Code looks rules up by
+#: these keys only, so a typo in a profile fails loudly at load time.
+KNOWN_RULES: dict[str, str] = {
+    # Convening and holding the initial conference
+    "icpc_within": "ICPC after the strategy discussion at which the section 47 enquiry was initiated",
+    "icpc_booking_consultation": "consultation with the conference chair after an ICPC is requested",
+    "icpc_invitation_notice": "written invitation to an initial conference, before the conference",
+    "report_to_chair_before_conference": "social worker's report to the chair, before the conference",
+    "report_to_parents_before_conference": "social worker's report shared with parents, before the conference",
+    "agency_reports_before_conference": "agency reports to the chair, before the conference",
+    "exclusion_request_notice": "request to exclude a parent, before the conference",
+    "split_conference_letter_notice": "letters to parents about a split conference, before the conference",
+    "unborn_conference_before_due_date": "unborn child conference, before the expected date of delivery",
+    "transfer_in_conference_within": "transfer-in / receiving-in conference after the agreement or move",
+    "transfer_report_before_conference": "originating authority's report, before a transfer-in conference",
+    "inquorate_conference_reconvened_within": "new date for a conference adjourned as inquorate",
+    # After a conference
+    "decision_circulated": "conference decision circulated to those invited, after the conference",
+    "absent_parents_told": "parents who were not at the conference told the decision, after it",
+    "outline_plan_circulated": "outline or initial child protection plan circulated, after the conference",
+    "record_completed": "conference record (minutes) completed, after the conference",
+    "record_shared": "conference record shared with parents and agencies, after the conference",
+    "record_amendments": "amendments to the record accepted, after receipt",
+    "grading_escalation": "low overall grading escalated to the service manager, after the conference",
+    # The plan
+    "first_core_group": "first core group meeting after the initial conference",
+    "core_group_interval": "interval between core group meetings",
+    "core_group_after_review": "core group meeting after a review conference",
+    "core_group_minutes": "core group minutes circulated after the meeting",
+    "core_assessment": "core assessment completed",
+    "plan_lodged_with_chair": "detailed plan lodged with the conference chair after the conference",
+    "first_visit": "first lead social worker visit after the initial conference",
+    "visit_interval": "interval between lead social worker visits",
+    "child_bedroom_seen_interval": "where the child sleeps seen, at least every",
+    "significant_event_to_chair": "significant event reported to the chair",
+    "first_review": "first review conference after the initial conference",
+    "review_interval": "interval between review conferences (the upper limit)",
+    "review_invitation_notice": "invitations to a review conference, before it",
+    "review_reports_before_conference": "reports for a review conference, before it",
+    # Disagreements, complaints and appeals
+    "disagreement_stage_1": "first stage of resolving a professional disagreement with a conference outcome",
+    "disagreement_stage_2": "second stage of resolving a professional disagreement",
+    "complaint_informal_resolution": "chair's informal resolution of a complaint",
+    "complaint_stage_1": "first formal stage of a complaint about a conference",
+    "complaint_stage_2": "second stage of a complaint about a conference",
+    "complaint_stage_3": "third stage of a complaint about a conference",
+    "complaint_stage_4": "fourth stage of a complaint about a conference",
+    "complaint_stage_5": "fifth stage of a complaint about a conference",
+    "complaint_stage_6": "sixth stage of a complaint about a conference",
+    "complaint_panel": "formal complaint panel decision after the written complaint",
+}
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(description="seed file name, or the statutory guidance for the baseline")
+    section: str = Field(min_length=1, description="section or paragraph, as the source numbers it")
+    quote: str = Field(min_length=10, description="the sentence the rule comes from, verbatim")
+
+    @field_validator("source")
+    @classmethod
+    def _names_a_source(cls, value: str) -> str:
+        if value != STATUTORY_GUIDANCE and not SEED_FILE_PATTERN.match(value):
+            raise ValueError(f"a citation names a seed file (NNN_hash.txt) or {STATUTORY_GUIDANCE!r}, not {value!r}")
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.section}"
+
+
+class Rule(BaseModel):
+    """One timescale: ``amount`` ``unit`` ``direction`` its anchor event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: int = Field(gt=0)
+    unit: Unit
+    direction: Literal["after", "before"] = "after"
+    citation: Citation
+    note: str = ""
+
+    def describe(self) -> str:
+        unit = self.unit.value.replace("_", " ")
+        if self.amount == 1:
+            unit = unit.removesuffix("s")
+        return f"{self.amount} {unit} {self.direction}"
+
+
+class Option(BaseModel):
+    """A local choice that is not a timescale (a casting vote, a first-review rule)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: bool | int | str
+    citation: Citation
+
+
+KNOWN_OPTIONS: dict[str, str] = {
+    "chair_has_casting_vote": "where agencies are split, the chair decides",
+    "neglect_plan_not_ended_at_first_review": "a plan under neglect may not end at the first review",
+    "plan_not_ended_at_first_review": "a plan ends at the first review only in exceptional circumstances",
+    "plan_end_needs_chair_endorsement": "ending a plan needs the chair's endorsement",
+    "review_never_postponed_past_limit": "a review may be brought forward but never postponed past its limit",
+}
+
+
+class Profile(BaseModel):
+    """A resolved policy profile: what a journey pins when it starts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(min_length=1)
+    authority: str
+    description: str = ""
+    extends: str | None = None
+    closure_days: tuple[date, ...] = ()
+    rules: dict[str, Rule]
+    options: dict[str, Option] = {}
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, rules: dict[str, Rule]) -> dict[str, Rule]:
+        unknown = sorted(set(rules) - set(KNOWN_RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; known rules are listed in domain.policy.KNOWN_RULES")
+        return rules
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, options: dict[str, Option]) -> dict[str, Option]:
+        unknown = sorted(set(options) - set(KNOWN_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown option(s) {unknown}; known options are listed in domain.policy.KNOWN_OPTIONS")
+        return options
+
+    @model_validator(mode="after")
+    def _has_the_icpc_rule(self) -> Profile:
+        if "icpc_within" not in self.rules:
+            raise ValueError("a profile must define icpc_within")
+        return self
+
+    @property
+    def pin(self) -> str:
+        """How a journey names the profile it runs on: ``id@version``."""
+        return f"{self.id}@{self.version}"
+
+    def rule(self, key: str) -> Rule:
+        if key not in KNOWN_RULES:
+            raise KeyError(f"no such rule {key!r}")
+        try:
+            return self.rules[key]
+        except KeyError:
+            raise KeyError(f"profile {self.pin} has no rule {key!r}") from None
+
+
+class PolicyNotFound(LookupError):
+    pass
+
+
+def _read(profile_id: str) -> dict:
+    path = PROFILES_DIR / f"{profile_id}.toml"
+    if not path.is_file():
+        raise PolicyNotFound(f"no policy profile {profile_id!r}; known: {', '.join(profile_ids())}")
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def profile_ids() -> list[str]:
+    return sorted(path.stem for path in PROFILES_DIR.glob("*.toml"))
+
+
+@cache
+def load_profile(profile_id: str) -> Profile:
+    """Load a profile and resolve what it inherits from the profile it extends."""
+    raw = _read(profile_id)
+    parent_id = raw.get("extends")
+    if parent_id:
+        parent = load_profile(parent_id)
+        raw["rules"] = {**parent.model_dump(mode="json")["rules"], **raw.get("rules", {})}
+        raw["options"] = {**parent.model_dump(mode="json")["options"], **raw.get("options", {})}
+    return Profile.model_validate(raw)
+
+
+def own_rule_keys(profile_id: str) -> set[str]:
+    """Rules a profile states itself, as opposed to those it inherits."""
+    return set(_read(profile_id).get("rules", {}))

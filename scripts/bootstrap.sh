@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates .venv/ with the project and its test tools, or refreshes it when pyproject.toml changes.
+# Sourced by ./run.sh and ./test.sh, so a fresh clone needs nothing installed by hand.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+stamp="$venv/.cpj-installed"
+want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "setting up .venv (first run, or pyproject.toml changed)..." >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" 2>&1 \
+        | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+    "$venv/bin/python" -c "import temporalio, starter.cli" # fail loudly if the install did not take
+    echo "$want" > "$stamp"
+fi

@@ -1,0 +1,314 @@
+"""``cpj``: the command line for operations staff and scripts.
+
+Output is stable for scripts: ``calendar add-working-days`` prints the ISO date
+only; every listing has ``--json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+
+from domain.deadlines import calendar_for, icpc_deadline
+from domain.events import Category, ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion
+from domain.policy import KNOWN_OPTIONS, KNOWN_RULES, PolicyNotFound, load_profile, own_rule_keys, profile_ids
+
+app = typer.Typer(help="cp-journeys: child protection case journeys on Temporal.", no_args_is_help=True)
+calendar_app = typer.Typer(help="Working days in England.", no_args_is_help=True)
+policy_app = typer.Typer(help="Authority policy profiles.", no_args_is_help=True)
+journey_app = typer.Typer(help="Start, inspect and move journeys.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(policy_app, name="policy")
+app.add_typer(journey_app, name="journey")
+
+PolicyOption = Annotated[str, typer.Option("--policy", help="policy profile id (see `cpj policy list`)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _profile(policy_id: str):
+    try:
+        return load_profile(policy_id)
+    except PolicyNotFound as err:
+        raise _fail(str(err)) from None
+
+
+# -- calendar ----------------------------------------------------------------
+
+
+@calendar_app.command("add-working-days")
+def add_working_days(
+    start: Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="ISO date; day 0")],
+    count: Annotated[int, typer.Argument(help="working days to add (negative counts back)")],
+    policy: Annotated[Optional[str], typer.Option(help="apply this profile's local closure days")] = None,
+) -> None:
+    """Print the date COUNT working days after START (ISO date only)."""
+    closures = _profile(policy).closure_days if policy else ()
+    typer.echo(calendar_for(tuple(closures)).add_working_days(start.date(), count).isoformat())
+
+
+# -- policy ------------------------------------------------------------------
+
+
+@policy_app.command("list")
+def policy_list(as_json: JsonOption = False) -> None:
+    """List the policy profiles."""
+    profiles = [load_profile(pid) for pid in profile_ids()]
+    if as_json:
+        rows = [{"id": p.id, "version": p.version, "authority": p.authority, "extends": p.extends} for p in profiles]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    typer.echo(f"{'ID':<24} {'VERSION':<8} {'OWN RULES':>9}  AUTHORITY")
+    for p in profiles:
+        typer.echo(f"{p.id:<24} {p.version:<8} {len(own_rule_keys(p.id)):>9}  {p.authority}")
+
+
+@policy_app.command("show")
+def policy_show(name: str, as_json: JsonOption = False) -> None:
+    """Show every rule of a profile with its source."""
+    profile = _profile(name)
+    if as_json:
+        typer.echo(profile.model_dump_json(indent=2))
+        return
+    own = own_rule_keys(profile.id)
+    typer.echo(f"{profile.pin}: {profile.authority}")
+    if profile.description:
+        typer.echo(profile.description)
+    if profile.closure_days:
+        typer.echo("Local closure days: " + ", ".join(d.isoformat() for d in profile.closure_days))
+    typer.echo(f"\n{'RULE':<36} {'TIMESCALE':<24} SOURCE")
+    for key in KNOWN_RULES:
+        if key in profile.rules:
+            rule = profile.rules[key]
+            inherited = "" if key in own else f"  (from {profile.extends})"
+            typer.echo(f"{key:<36} {rule.describe():<24} {rule.citation}{inherited}")
+    if profile.options:
+        typer.echo(f"\n{'OPTION':<36} {'VALUE':<24} SOURCE")
+        for key in KNOWN_OPTIONS:
+            if key in profile.options:
+                option = profile.options[key]
+                typer.echo(f"{key:<36} {str(option.value):<24} {option.citation}")
+
+
+# -- deadlines ---------------------------------------------------------------
+
+
+@app.command("deadlines")
+def deadlines(
+    policy: PolicyOption,
+    strategy_discussion: Annotated[
+        date, typer.Option(formats=["%Y-%m-%d"], help="date of the discussion that initiated the s47 enquiry")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Print the ICPC deadline for a strategy discussion, and why."""
+    deadline = icpc_deadline(_profile(policy), strategy_discussion.date())
+    if as_json:
+        typer.echo(json.dumps({"kind": deadline.kind, "rule": deadline.rule, "due": deadline.due.isoformat(),
+                               "reason": deadline.reason, "policy": _profile(policy).pin}, indent=2))
+        return
+    typer.echo(f"ICPC due by {deadline.due.isoformat()}: {deadline.reason}")
+
+
+# -- journeys ----------------------------------------------------------------
+
+
+def _run(coro):
+    from starter.client import JourneyError
+
+    try:
+        return asyncio.run(coro)
+    except JourneyError as err:
+        raise _fail(str(err)) from None
+
+
+async def _journeys():
+    from starter.client import Journeys, connect
+
+    return Journeys(await connect())
+
+
+def _event_id(event_id: Optional[str]) -> str:
+    # Scripts that may retry pass their own id; a person typing a command gets a fresh one.
+    return event_id or f"cli-{uuid.uuid4().hex[:12]}"
+
+
+def _print_state(state, as_json: bool) -> None:
+    if as_json:
+        typer.echo(state.model_dump_json(indent=2))
+        return
+    typer.echo(f"case {state.case_ref}  stage {state.stage.value}  policy {state.policy}")
+    if state.closed_because:
+        typer.echo(f"closed: {state.closed_because}")
+    for row in state.deadlines:
+        typer.echo("  " + row.line())
+    for escalation in state.escalations:
+        typer.echo(f"  escalated: {escalation}")
+
+
+EventIdOption = Annotated[Optional[str], typer.Option("--event-id", help="your id for this event; resending it is harmless")]
+Day = Annotated[date, typer.Option(formats=["%Y-%m-%d"])]
+
+
+@journey_app.command("start")
+def journey_start(
+    case_ref: str,
+    policy: PolicyOption,
+    strategy_discussion: Day,
+    no_section_47: Annotated[bool, typer.Option("--no-section-47", help="the discussion did not initiate an s47")] = False,
+    event_id: EventIdOption = None,
+) -> None:
+    """Start a journey for CASE_REF from a strategy discussion."""
+    event = StrategyDiscussion(
+        event_id=_event_id(event_id), held_on=strategy_discussion.date(), initiated_section_47=not no_section_47
+    )
+
+    async def go():
+        journeys = await _journeys()
+        workflow_id = await journeys.start(case_ref, policy, event)
+        return workflow_id
+
+    typer.echo(f"started {_run(go())}")
+
+
+@journey_app.command("show")
+def journey_show(case_ref: str, as_json: JsonOption = False) -> None:
+    """Show a journey's stage and deadlines."""
+
+    async def go():
+        return await (await _journeys()).state(case_ref)
+
+    _print_state(_run(go()), as_json)
+
+
+@journey_app.command("list")
+def journey_list(as_json: JsonOption = False) -> None:
+    """List journeys with their next deadline."""
+
+    async def go():
+        return await (await _journeys()).list()
+
+    rows = _run(go())
+    if as_json:
+        typer.echo(json.dumps([{**row.__dict__, "next_deadline": row.next_deadline.isoformat() if row.next_deadline else None} for row in rows], indent=2))
+        return
+    typer.echo(f"{'CASE':<20} {'STATUS':<10} {'STAGE':<20} {'NEXT':<18} OVERDUE")
+    for row in rows:
+        nxt = f"{row.next_deadline_kind} {row.next_deadline:%Y-%m-%d}" if row.next_deadline else "-"
+        typer.echo(f"{row.case_ref:<20} {row.status:<10} {row.stage or '-':<20} {nxt:<18} {'yes' if row.overdue else ''}")
+
+
+def _send(case_ref: str, event) -> None:
+    async def go():
+        return await (await _journeys()).send(case_ref, event)
+
+    _print_state(_run(go()), as_json=False)
+
+
+def _validated(model, **fields):
+    from pydantic import ValidationError
+
+    try:
+        return model(**fields)
+    except ValidationError as err:
+        raise _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in err.errors())) from None
+
+
+@journey_app.command("strategy-discussion")
+def journey_strategy_discussion(
+    case_ref: str,
+    held_on: Day,
+    no_section_47: Annotated[bool, typer.Option("--no-section-47")] = False,
+    event_id: EventIdOption = None,
+) -> None:
+    """Record a later strategy discussion (one that initiates the s47 moves the ICPC deadline)."""
+    _send(case_ref, _validated(StrategyDiscussion, event_id=_event_id(event_id), held_on=held_on.date(),
+                               initiated_section_47=not no_section_47))
+
+
+@journey_app.command("delay-agreed")
+def journey_delay_agreed(
+    case_ref: str,
+    agreed_on: Day,
+    new_target: Day,
+    reasons: Annotated[str, typer.Option(help="the team manager's reasons, as recorded")],
+    event_id: EventIdOption = None,
+) -> None:
+    """Record the team manager's written agreement to hold the ICPC late."""
+    _send(case_ref, _validated(IcpcDelayAgreed, event_id=_event_id(event_id), agreed_on=agreed_on.date(),
+                               agreed_by="team_manager", reasons=reasons, new_target=new_target.date()))
+
+
+@journey_app.command("icpc-held")
+def journey_icpc_held(
+    case_ref: str,
+    held_on: Day,
+    decision: Annotated[str, typer.Option(help="plan or no_plan")],
+    category: Annotated[Optional[Category], typer.Option(help="category of a plan")] = None,
+    event_id: EventIdOption = None,
+) -> None:
+    """Record that the ICPC was held, and its decision."""
+    _send(case_ref, _validated(IcpcHeld, event_id=_event_id(event_id), held_on=held_on.date(), decision=decision,
+                               category=category))
+
+
+@journey_app.command("not-required")
+def journey_not_required(
+    case_ref: str,
+    decided_on: Day,
+    reasons: Annotated[str, typer.Option(help="the team manager's reasons")],
+    event_id: EventIdOption = None,
+) -> None:
+    """Record the team manager's decision that no ICPC is required."""
+    _send(case_ref, _validated(ConferenceNotRequired, event_id=_event_id(event_id), decided_on=decided_on.date(),
+                               decided_by="team_manager", reasons=reasons))
+
+
+# -- running -----------------------------------------------------------------
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run a worker against CPJ_TEMPORAL_ADDRESS."""
+    import worker
+
+    asyncio.run(worker.main())
+
+
+@app.command("web")
+def web_command(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Run the admin tool and service API against CPJ_TEMPORAL_ADDRESS."""
+    import uvicorn
+
+    from starter.web import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command("up")
+def up_command(
+    data_dir: Annotated[str, typer.Option(help="where journeys and records are kept")] = "data",
+    web_port: Annotated[int, typer.Option()] = 8000,
+    temporal_port: Annotated[int, typer.Option()] = 7233,
+    ui_port: Annotated[int, typer.Option()] = 8233,
+) -> None:
+    """The main job: embedded Temporal dev server, the worker and the admin tool."""
+    from starter.up import run_everything
+
+    asyncio.run(run_everything(data_dir=data_dir, web_port=web_port, temporal_port=temporal_port, ui_port=ui_port))
+
+
+if __name__ == "__main__":
+    app()

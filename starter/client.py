@@ -1,0 +1,144 @@
+"""The one place that talks to Temporal: the CLI, the admin tool and the API all come here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.events import EVENT_TYPES, JourneyStart, StrategyDiscussion, workflow_id_for
+from domain.policy import load_profile
+from domain.state import JourneyState, Stage
+from workflows import search_attributes as sa
+from workflows.journey import ChildProtectionJourney
+
+TASK_QUEUE = os.environ.get("CPJ_TASK_QUEUE", "cp-journeys")
+
+
+def temporal_address() -> str:
+    return os.environ.get("CPJ_TEMPORAL_ADDRESS", "localhost:7233")
+
+
+async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+    return await Client.connect(
+        address or temporal_address(),
+        namespace=namespace or os.environ.get("CPJ_TEMPORAL_NAMESPACE", "default"),
+        data_converter=pydantic_data_converter,
+    )
+
+
+class JourneyError(Exception):
+    """Something a caller asked for that cannot be done; the message says why."""
+
+
+class JourneyNotFound(JourneyError):
+    pass
+
+
+class JourneyExists(JourneyError):
+    pass
+
+
+class EventRejected(JourneyError):
+    pass
+
+
+@dataclass(frozen=True)
+class JourneySummary:
+    case_ref: str
+    workflow_id: str
+    status: str
+    stage: str | None
+    policy: str | None
+    next_deadline: datetime | None
+    next_deadline_kind: str | None
+    overdue: bool
+
+
+class Journeys:
+    def __init__(self, client: Client, task_queue: str = TASK_QUEUE) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def start(self, case_ref: str, policy_id: str, strategy_discussion: StrategyDiscussion) -> str:
+        start = JourneyStart(case_ref=case_ref, profile=load_profile(policy_id), strategy_discussion=strategy_discussion)
+        workflow_id = workflow_id_for(start.case_ref)
+        try:
+            await self.client.start_workflow(
+                ChildProtectionJourney.run,
+                start,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                # A closed journey's case may open again (a new referral); a running one may not start twice.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(sa.POLICY, start.profile.pin), SearchAttributePair(sa.STAGE, Stage.AWAITING_SECTION_47.value)]
+                ),
+                static_summary=f"Child protection journey for case {start.case_ref}",
+                static_details=(
+                    f"Policy `{start.profile.pin}` ({start.profile.authority}). "
+                    f"Started by the strategy discussion of {strategy_discussion.held_on}."
+                ),
+            )
+        except WorkflowAlreadyStartedError as err:
+            raise JourneyExists(f"a journey for case {start.case_ref} is already running") from err
+        return workflow_id
+
+    async def send(self, case_ref: str, event) -> JourneyState:
+        """Send one event (a model from ``domain.events``); its event id makes a resend harmless."""
+        if type(event) not in EVENT_TYPES.values():
+            raise EventRejected(f"not a journey event: {type(event).__name__}")
+        handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
+        try:
+            return await handle.execute_update(event.type, event, id=event.event_id, result_type=JourneyState)
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+            raise EventRejected(message) from err
+        except RPCError as err:
+            raise await self._translate(err, case_ref) from err
+
+    async def state(self, case_ref: str) -> JourneyState:
+        handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
+        try:
+            return await handle.query(ChildProtectionJourney.state)
+        except RPCError as err:
+            raise await self._translate(err, case_ref) from err
+
+    async def list(self, limit: int = 200) -> list[JourneySummary]:
+        rows = []
+        async for execution in self.client.list_workflows(
+            'WorkflowType = "ChildProtectionJourney"', limit=limit
+        ):
+            attrs = execution.typed_search_attributes
+            rows.append(
+                JourneySummary(
+                    case_ref=execution.id.removeprefix("cpj-"),
+                    workflow_id=execution.id,
+                    status=WorkflowExecutionStatus(execution.status).name.lower() if execution.status else "unknown",
+                    stage=attrs.get(sa.STAGE),
+                    policy=attrs.get(sa.POLICY),
+                    next_deadline=attrs.get(sa.NEXT_DEADLINE),
+                    next_deadline_kind=attrs.get(sa.NEXT_DEADLINE_KIND),
+                    overdue=bool(attrs.get(sa.OVERDUE)),
+                )
+            )
+        return rows
+
+    async def _translate(self, err: RPCError, case_ref: str) -> Exception:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            return err
+        try:
+            described = await self.client.get_workflow_handle(workflow_id_for(case_ref)).describe()
+        except RPCError:
+            return JourneyNotFound(f"no journey for case {case_ref}")
+        if described.status != WorkflowExecutionStatus.RUNNING:
+            return EventRejected(f"the journey for case {case_ref} has closed ({described.status.name.lower()})")
+        return err

@@ -1,0 +1,91 @@
+"""Real Temporal servers from the wheels in .venv/bin; nothing is downloaded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.db import JourneyRecord, make_engine
+from activities.notify import FileSender
+from domain.deadlines import london_date
+from starter.client import Journeys
+from workflows import search_attributes as sa
+from worker import build_worker
+
+BIN = Path(sys.executable).parent
+TEST_SERVER = BIN / "temporal-test-server"
+TEMPORAL_CLI = BIN / "temporal"
+
+
+async def register_search_attributes(env: WorkflowEnvironment) -> None:
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={key.name: key.indexed_value_type for key in sa.ALL},
+        )
+    )
+
+
+@dataclass
+class JourneyWorld:
+    """A time-skipping Temporal with a worker, a records database and a letters file."""
+
+    env: WorkflowEnvironment
+    journeys: Journeys
+    engine: Engine
+    letters_file: Path
+
+    async def today(self) -> date:
+        return london_date(await self.env.get_current_time())
+
+    async def days_pass(self, days: int) -> None:
+        await self.env.sleep(timedelta(days=days))
+
+    def records(self, case_ref: str) -> list[JourneyRecord]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(JourneyRecord).where(JourneyRecord.case_ref == case_ref)).all()
+            return sorted(rows, key=lambda row: (row.occurred_on, row.written_at))
+
+    def letters(self) -> list[dict]:
+        if not self.letters_file.exists():
+            return []
+        return [json.loads(line) for line in self.letters_file.read_text().splitlines()]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15) -> None:
+    """Wait (in real time) for something the worker does after time has skipped."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not await check():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[JourneyWorld]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+    )
+    try:
+        await register_search_attributes(env)
+        task_queue = f"test-{uuid.uuid4().hex[:8]}"
+        engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+        letters = tmp_path / "notifications.jsonl"
+        async with build_worker(env.client, task_queue=task_queue, engine=engine, sender=FileSender(letters)):
+            yield JourneyWorld(env, Journeys(env.client, task_queue), engine, letters)
+    finally:
+        await env.shutdown()

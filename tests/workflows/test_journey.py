@@ -1,0 +1,272 @@
+"""The ICPC stage of a child's journey, on the time-skipping Temporal server."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from pydantic import ValidationError
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus
+
+from domain.deadlines import DeadlineStatus
+from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
+from domain.calendar import WorkingDayCalendar
+from domain.state import JourneyState, Stage
+from starter.client import EventRejected, JourneyExists
+from tests.conftest import JourneyWorld, eventually
+from workflows import search_attributes as sa
+
+CASE = "CASE-0001"
+
+
+def discussion(held_on: date, event_id: str = "sd-1", initiated: bool = True) -> StrategyDiscussion:
+    return StrategyDiscussion(event_id=event_id, held_on=held_on, initiated_section_47=initiated)
+
+
+async def start(world: JourneyWorld, held_on: date | None = None, policy: str = "darlington", **kwargs) -> JourneyState:
+    await world.journeys.start(CASE, policy, discussion(held_on or await world.today(), **kwargs))
+    return await world.journeys.state(CASE)
+
+
+async def last_indexed(world: JourneyWorld, name: str) -> str | None:
+    """The last value the journey gave a search attribute, read from its history.
+
+    (The time-skipping server cannot describe datetime attributes; the dev-server
+    test reads them through the client.)
+    """
+    history = await world.env.client.get_workflow_handle(workflow_id_for(CASE)).fetch_history()
+    value = None
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            if name in fields:
+                value = fields[name].data.decode()
+    return value
+
+
+async def accepted_updates(world: JourneyWorld) -> int:
+    history = await world.env.client.get_workflow_handle(workflow_id_for(CASE)).fetch_history()
+    return sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+
+
+async def test_icpc_held_on_time_starts_a_plan(world: JourneyWorld) -> None:
+    today = await world.today()
+    state = await start(world)
+    icpc = state.deadline("icpc")
+    assert state.stage is Stage.AWAITING_ICPC
+    assert icpc.due == WorkingDayCalendar().add_working_days(today, 15)
+    assert icpc.reason.startswith(f"15 working days after {today.isoformat()}")
+    assert "000_7f04eaf80fcc0ebe.txt" in icpc.reason
+
+    await world.days_pass(10)
+    held_on = await world.today()
+    state = await world.journeys.send(
+        CASE, IcpcHeld(event_id="icpc-1", held_on=held_on, decision="plan", category="neglect")
+    )
+
+    assert state.stage is Stage.ON_PLAN
+    assert state.deadline("icpc").status is DeadlineStatus.MET
+    upcoming = {row.kind for row in state.deadlines if row.status is DeadlineStatus.UPCOMING}
+    assert {"first_core_group", "first_review"} <= upcoming
+    kinds = [row.kind for row in world.records(CASE)]
+    assert kinds == ["strategy_discussion", "icpc_held"]
+    assert world.letters() == []
+
+
+async def test_icpc_not_held_in_time_escalates_to_the_team_manager_once(world: JourneyWorld) -> None:
+    state = await start(world)
+    due = state.deadline("icpc").due
+
+    await world.days_pass((due - await world.today()).days + 2)
+
+    async def escalated() -> bool:
+        return (await world.journeys.state(CASE)).deadline("icpc").status is DeadlineStatus.OVERDUE
+    await eventually(escalated)
+    await eventually(lambda: _async(len(world.letters()) == 1))
+    [letter] = world.letters()
+    assert letter["recipient_role"] == "team_manager"
+    assert letter["template"] == "overdue_escalation"
+    assert CASE in letter["subject"]
+    assert await last_indexed(world, sa.OVERDUE.name) == "true"
+
+    await world.days_pass(10)  # no second letter for the same missed deadline
+    held_on = await world.today()
+    state = await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=held_on, decision="no_plan"))
+
+    assert state.deadline("icpc").status is DeadlineStatus.MET_LATE
+    assert len(world.letters()) == 1
+    assert [row.kind for row in world.records(CASE)] == ["strategy_discussion", "icpc_overdue", "icpc_held"]
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+async def test_icpc_held_late_with_the_team_managers_agreement_is_not_escalated(world: JourneyWorld) -> None:
+    state = await start(world)
+    due = state.deadline("icpc").due
+    await world.days_pass(5)
+    state = await world.journeys.send(
+        CASE,
+        IcpcDelayAgreed(
+            event_id="delay-1", agreed_on=await world.today(), agreed_by="team_manager",
+            reasons="Paediatric assessment results not available until the following week",
+            new_target=due + timedelta(days=7),
+        ),
+    )
+    assert state.deadline("icpc").agreed_target == due + timedelta(days=7)
+
+    await world.days_pass((due - await world.today()).days + 3)  # past the statutory date, within the agreed one
+    state = await world.journeys.state(CASE)
+    assert state.deadline("icpc").status is DeadlineStatus.OPEN
+    state = await world.journeys.send(
+        CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan", category="emotional_abuse")
+    )
+
+    assert state.deadline("icpc").status is DeadlineStatus.MET_LATE
+    assert world.letters() == []
+    held = world.records(CASE)[-1]
+    assert held.details["held_late"] is True and held.details["delay_agreed"] is True
+
+
+async def test_agreed_delay_that_also_passes_is_escalated(world: JourneyWorld) -> None:
+    state = await start(world)
+    target = state.deadline("icpc").due + timedelta(days=3)
+    await world.journeys.send(
+        CASE,
+        IcpcDelayAgreed(event_id="delay-1", agreed_on=await world.today(), agreed_by="team_manager",
+                        reasons="Interpreter for the family not available", new_target=target),
+    )
+    await world.days_pass((target - await world.today()).days + 2)
+
+    await eventually(lambda: _async(len(world.letters()) == 1))
+    state = await world.journeys.state(CASE)
+    assert state.escalations == [f"icpc-overdue-{target.isoformat()}"]
+    assert "agreed delay" in world.letters()[0]["body"]
+
+
+async def test_no_plan_closes_the_journey_with_child_in_need_follow_up(world: JourneyWorld) -> None:
+    await start(world)
+    await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="no_plan"))
+
+    handle = world.env.client.get_workflow_handle(workflow_id_for(CASE), result_type=JourneyState)
+    result = await handle.result()
+    assert result.stage is Stage.CLOSED
+    assert "child in need" in result.closed_because
+    assert world.records(CASE)[-1].details["follow_up"] == "child_in_need"
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_conference_not_required_closes_the_journey(world: JourneyWorld) -> None:
+    await start(world)
+    state = await world.journeys.send(
+        CASE,
+        ConferenceNotRequired(event_id="nr-1", decided_on=await world.today(), decided_by="team_manager",
+                              reasons="Enquiry found the injury was accidental; family support offered"),
+    )
+    assert state.stage is Stage.CLOSED
+    assert state.deadline("icpc").status is DeadlineStatus.CANCELLED
+    await world.env.client.get_workflow_handle(workflow_id_for(CASE)).result()
+
+
+async def test_later_strategy_discussion_initiating_the_s47_moves_the_deadline(world: JourneyWorld) -> None:
+    first = await world.today()
+    state = await start(world)
+    first_due = state.deadline("icpc").due
+    await world.days_pass(4)
+
+    state = await world.journeys.send(CASE, discussion(await world.today(), event_id="sd-2"))
+
+    moved = state.deadline("icpc")
+    assert moved.due > first_due
+    assert moved.reason.startswith(f"15 working days after {(first + timedelta(days=4)).isoformat()}")
+    assert [row.status for row in state.deadlines] == [DeadlineStatus.SUPERSEDED, DeadlineStatus.OPEN]
+
+
+async def test_discussion_without_s47_starts_no_clock_until_one_initiates_it(world: JourneyWorld) -> None:
+    state = await start(world, initiated=False)
+    assert state.stage is Stage.AWAITING_SECTION_47
+    assert state.deadlines == []
+    await world.days_pass(30)  # no deadline, nothing to escalate
+    assert world.letters() == []
+
+    state = await world.journeys.send(CASE, discussion(await world.today(), event_id="sd-2"))
+    assert state.stage is Stage.AWAITING_ICPC
+    assert state.section_47_initiated_on == await world.today()
+
+
+async def test_icpc_held_late_after_christmas(world: JourneyWorld) -> None:
+    today = await world.today()
+    discussion_day = date(today.year if today <= date(today.year, 12, 17) else today.year + 1, 12, 17)
+    await world.days_pass((discussion_day - today).days)
+    state = await start(world, held_on=discussion_day)
+    icpc = state.deadline("icpc")
+    assert icpc.due.month == 1  # Christmas, Boxing Day and New Year push it into January
+    assert "skipping 25 Dec" in icpc.reason
+
+    await world.days_pass((icpc.due - discussion_day).days + 1)
+    state = await world.journeys.send(
+        CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan", category="physical_abuse")
+    )
+    assert state.deadline("icpc").status is DeadlineStatus.MET_LATE
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (lambda today: IcpcHeld(event_id="x-1", held_on=today + timedelta(days=1), decision="no_plan"), "in the future"),
+        (lambda today: IcpcHeld(event_id="x-1", held_on=today - timedelta(days=1), decision="no_plan"),
+         "before the strategy discussion"),
+        (lambda today: IcpcHeld(event_id="sd-1", held_on=today, decision="no_plan"), "already recorded"),
+        (lambda today: IcpcDelayAgreed(event_id="x-1", agreed_on=today, agreed_by="team_manager",
+                                       reasons="Chair unavailable this week", new_target=today + timedelta(days=1)),
+         "is not a delay"),
+        (lambda today: StrategyDiscussion(event_id="x-1", held_on=today - timedelta(days=3),
+                                          initiated_section_47=True), "before the last strategy discussion"),
+    ],
+    ids=["held in the future", "held before the discussion", "reused event id", "delay that is no delay",
+         "discussion out of order"],
+)
+async def test_bad_events_are_rejected_and_never_enter_history(world: JourneyWorld, event, message) -> None:
+    await start(world)
+    before = await world.journeys.state(CASE)
+
+    with pytest.raises(EventRejected, match=message):
+        await world.journeys.send(CASE, event(await world.today()))
+
+    assert await world.journeys.state(CASE) == before
+    assert await accepted_updates(world) == 0
+
+
+async def test_events_after_the_journey_closed_are_rejected(world: JourneyWorld) -> None:
+    await start(world)
+    await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="no_plan"))
+    with pytest.raises(EventRejected, match="closed"):
+        await world.journeys.send(CASE, IcpcHeld(event_id="icpc-2", held_on=await world.today(), decision="no_plan"))
+
+
+async def test_resending_the_same_event_is_answered_not_repeated(world: JourneyWorld) -> None:
+    await start(world)
+    delay = IcpcDelayAgreed(event_id="delay-1", agreed_on=await world.today(), agreed_by="team_manager",
+                            reasons="Police disclosure awaited", new_target=await world.today() + timedelta(days=40))
+    first = await world.journeys.send(CASE, delay)
+    again = await world.journeys.send(CASE, delay)
+    assert again == first
+    assert [row.kind for row in world.records(CASE)] == ["strategy_discussion", "icpc_delay_agreed"]
+
+
+async def test_a_running_journey_cannot_be_started_twice(world: JourneyWorld) -> None:
+    await start(world)
+    with pytest.raises(JourneyExists):
+        await start(world)
+
+
+def test_malformed_events_are_refused_before_they_reach_temporal() -> None:
+    with pytest.raises(ValidationError, match="category"):
+        IcpcHeld(event_id="icpc-1", held_on=date(2026, 1, 5), decision="plan")
+    with pytest.raises(ValidationError, match="team_manager"):
+        IcpcDelayAgreed(event_id="d-1", agreed_on=date(2026, 1, 5), agreed_by="social_worker",
+                        reasons="Chair unavailable", new_target=date(2026, 2, 1))
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        StrategyDiscussion(event_id="sd-1", held_on=date(2026, 1, 5), initiated_section_47=True, child_name="x")

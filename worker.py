@@ -1,0 +1,51 @@
+"""Runs the journeys: a Temporal worker for the workflow and its activities."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.db import data_dir, make_engine
+from activities.log import configure_logging, get_logger
+from activities.notify import FileSender, NotificationSender, NotifyActivities
+from activities.records import RecordActivities
+from starter.client import TASK_QUEUE, connect
+from workflows.journey import ChildProtectionJourney
+from workflows.sandbox import workflow_runner
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str = TASK_QUEUE,
+    engine: Engine | None = None,
+    sender: NotificationSender | None = None,
+) -> Worker:
+    engine = engine or make_engine()
+    sender = sender or FileSender(data_dir() / "notifications.jsonl")
+    records = RecordActivities(engine)
+    notify = NotifyActivities(engine, sender)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ChildProtectionJourney],
+        workflow_runner=workflow_runner(),
+        activities=[records.write_record, notify.send_notification],
+        # Activities use sqlmodel's blocking sessions, so they run on threads.
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+    )
+
+
+async def main() -> None:
+    configure_logging()
+    client = await connect()
+    get_logger("worker").info("worker starting", task_queue=TASK_QUEUE)
+    await build_worker(client).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

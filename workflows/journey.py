@@ -1,0 +1,331 @@
+"""A child's child protection journey, from the strategy discussion onwards.
+
+One workflow per child, id ``cpj-<case ref>``. It runs on the policy profile it
+was started with (pinned in its input), keeps its deadlines as data, and waits
+on the nearest one with a named timer.
+
+The ICPC stage (seed 000, "Initial Child Protection Conference"):
+  - the ICPC is due within 15 working days (per profile) of the strategy
+    discussion at which the section 47 enquiry was initiated; a later
+    discussion that initiates it moves the deadline;
+  - any delay needs the team manager's written agreement with reasons;
+    passing the deadline without one escalates to the team manager;
+  - the ICPC decides on a plan (with a category) or no plan (child in need
+    follow-up, journey ends), unless the team manager decides no conference
+    is required (journey ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notify import NotifyActivities
+    from activities.records import RecordActivities
+    from domain.deadlines import (
+        Deadline,
+        DeadlineStatus,
+        end_of_day,
+        icpc_deadline,
+        london_date,
+        plan_deadlines,
+    )
+    from domain.effects import NotificationRequest, RecordRequest, effect_key
+    from domain.events import (
+        ConferenceNotRequired,
+        IcpcDelayAgreed,
+        IcpcHeld,
+        JourneyStart,
+        StrategyDiscussion,
+    )
+    from domain.state import JourneyState, Stage
+    from workflows import search_attributes as sa
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Records and letters must not be lost: retry for as long as it takes, but calmly.
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
+
+
+class EventRejected(ApplicationError):
+    """An event that does not fit the journey; raised in validators, so it never enters history."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="EventRejected", non_retryable=True)
+
+
+@workflow.defn
+class ChildProtectionJourney:
+    @workflow.init
+    def __init__(self, start: JourneyStart) -> None:
+        self._start = start
+        self._profile = start.profile
+        self._state = JourneyState(case_ref=start.case_ref, policy=start.profile.pin, stage=Stage.AWAITING_SECTION_47)
+        self._changed = False
+        self._indexed: dict[str, object] = {}
+
+    @workflow.run
+    async def run(self, start: JourneyStart) -> JourneyState:
+        self._check_new_event(start.strategy_discussion.event_id)
+        await self._strategy_discussion_held(start.strategy_discussion)
+        while self._state.stage is not Stage.CLOSED:
+            await self._wait_for_event_or_deadline()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._publish()
+        return self._state
+
+    # -- Queries -----------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> JourneyState:
+        return self._state
+
+    # -- Events ------------------------------------------------------------------
+
+    @workflow.update
+    async def strategy_discussion(self, event: StrategyDiscussion) -> JourneyState:
+        await self._strategy_discussion_held(event)
+        return self._state
+
+    @strategy_discussion.validator
+    def _validate_strategy_discussion(self, event: StrategyDiscussion) -> None:
+        self._check_new_event(event.event_id)
+        self._check_stage(event.type, WAITING_FOR_ICPC)
+        self._check_not_future(event.held_on, "held_on")
+        latest = self._state.strategy_discussions[-1].held_on
+        if event.held_on < latest:
+            raise EventRejected(f"held_on {event.held_on} is before the last strategy discussion ({latest})")
+
+    @workflow.update
+    async def icpc_delay_agreed(self, event: IcpcDelayAgreed) -> JourneyState:
+        deadline = self._state.deadline("icpc")
+        deadline.agreed_target = event.new_target
+        if deadline.status is DeadlineStatus.OVERDUE:
+            # Escalated already; the agreed date is the new point to escalate at.
+            deadline.status = DeadlineStatus.OPEN
+        self._state.delay = event
+        self._accept(event.event_id)
+        await self._record(
+            event.event_id, "icpc_delay_agreed", event.agreed_on,
+            f"Team manager agreed ICPC delay to {event.new_target}",
+            {"new_target": event.new_target.isoformat(), "reasons": event.reasons, "statutory_due": deadline.due.isoformat()},
+        )
+        return self._state
+
+    @icpc_delay_agreed.validator
+    def _validate_icpc_delay_agreed(self, event: IcpcDelayAgreed) -> None:
+        self._check_new_event(event.event_id)
+        self._check_stage(event.type, (Stage.AWAITING_ICPC,))
+        self._check_not_future(event.agreed_on, "agreed_on")
+        due = self._state.deadline("icpc").due
+        if event.new_target <= due:
+            raise EventRejected(
+                f"new_target {event.new_target} is not a delay: the ICPC is due by {due} anyway"
+            )
+
+    @workflow.update
+    async def icpc_held(self, event: IcpcHeld) -> JourneyState:
+        deadline = self._state.deadline("icpc")
+        deadline.status = DeadlineStatus.MET if event.held_on <= deadline.due else DeadlineStatus.MET_LATE
+        self._state.icpc = event
+        self._accept(event.event_id)
+        late = deadline.status is DeadlineStatus.MET_LATE
+        details = {
+            "decision": event.decision,
+            "category": event.category,
+            "due": deadline.due.isoformat(),
+            "held_late": late,
+            "delay_agreed": self._state.delay is not None,
+        }
+        if event.decision == "plan":
+            self._state.stage = Stage.ON_PLAN
+            self._state.deadlines.extend(plan_deadlines(self._profile, event.held_on))
+            summary = f"ICPC held {event.held_on}: child protection plan ({event.category})"
+        else:
+            self._close("ICPC decided no plan: child in need follow-up")
+            details["follow_up"] = "child_in_need"
+            summary = f"ICPC held {event.held_on}: no plan, child in need follow-up"
+        if late:
+            summary += f" (late: due {deadline.due})"
+        await self._record(event.event_id, "icpc_held", event.held_on, summary, details)
+        return self._state
+
+    @icpc_held.validator
+    def _validate_icpc_held(self, event: IcpcHeld) -> None:
+        self._check_new_event(event.event_id)
+        self._check_stage(event.type, (Stage.AWAITING_ICPC,))
+        self._check_not_future(event.held_on, "held_on")
+        initiated = self._state.section_47_initiated_on
+        if event.held_on < initiated:
+            raise EventRejected(
+                f"held_on {event.held_on} is before the strategy discussion that initiated the s47 ({initiated})"
+            )
+
+    @workflow.update
+    async def conference_not_required(self, event: ConferenceNotRequired) -> JourneyState:
+        self._state.deadline("icpc").status = DeadlineStatus.CANCELLED
+        self._close("team manager decided no conference is required")
+        self._accept(event.event_id)
+        await self._record(
+            event.event_id, "conference_not_required", event.decided_on,
+            "Team manager decided no ICPC is required", {"reasons": event.reasons},
+        )
+        return self._state
+
+    @conference_not_required.validator
+    def _validate_conference_not_required(self, event: ConferenceNotRequired) -> None:
+        self._check_new_event(event.event_id)
+        self._check_stage(event.type, (Stage.AWAITING_ICPC,))
+        self._check_not_future(event.decided_on, "decided_on")
+        if event.decided_on < self._state.section_47_initiated_on:
+            raise EventRejected("decided_on is before the section 47 enquiry was initiated")
+
+    # -- The procedure -----------------------------------------------------------
+
+    async def _strategy_discussion_held(self, event: StrategyDiscussion) -> None:
+        self._state.strategy_discussions.append(event)
+        self._accept(event.event_id)
+        summary = f"Strategy discussion {event.held_on}: section 47 {'initiated' if event.initiated_section_47 else 'not initiated'}"
+        if event.initiated_section_47:
+            self._start_icpc_clock(event.held_on)
+            summary += f"; ICPC due by {self._state.deadline('icpc').due}"
+        await self._record(
+            event.event_id, "strategy_discussion", event.held_on, summary,
+            {"initiated_section_47": event.initiated_section_47},
+        )
+
+    def _start_icpc_clock(self, initiated_on: date) -> None:
+        previous = self._state.deadline("icpc")
+        if previous is not None:
+            # seed 000: the clock runs from the discussion at which the s47 was initiated.
+            previous.status = DeadlineStatus.SUPERSEDED
+            self._state.delay = None
+        self._state.section_47_initiated_on = initiated_on
+        self._state.deadlines.append(icpc_deadline(self._profile, initiated_on))
+        self._state.stage = Stage.AWAITING_ICPC
+
+    async def _wait_for_event_or_deadline(self) -> None:
+        self._changed = False
+        self._publish()
+        deadline = self._state.next_open()
+        if deadline is None:
+            await workflow.wait_condition(lambda: self._changed)
+            return
+        remaining = end_of_day(deadline.alarm_date) - workflow.now()
+        if remaining > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    lambda: self._changed, timeout=remaining, timeout_summary=self._timer_summary(deadline)
+                )
+                return
+            except asyncio.TimeoutError:
+                pass
+        await self._escalate_overdue(deadline)
+
+    def _timer_summary(self, deadline: Deadline) -> str:
+        if deadline.agreed_target:
+            return f"{deadline.label} agreed delay ends {deadline.agreed_target} (due {deadline.due}): escalate if not held"
+        return f"{deadline.label} due {deadline.due} ({self._profile.rule(deadline.rule).describe()}): escalate if not held"
+
+    async def _escalate_overdue(self, deadline: Deadline) -> None:
+        deadline.status = DeadlineStatus.OVERDUE
+        passed = deadline.alarm_date
+        what = f"{deadline.kind}-overdue-{passed.isoformat()}"
+        self._state.escalations.append(what)
+        agreed = f"the agreed delay to {passed}" if deadline.agreed_target else f"its deadline {deadline.due}"
+        summary = f"{deadline.label} not held by {agreed}"
+        event_id = self._state.strategy_discussions[-1].event_id
+        self._publish()
+        await self._record(event_id, f"{deadline.kind}_overdue", passed, summary, {"reason": deadline.reason})
+        await workflow.execute_activity_method(
+            NotifyActivities.send_notification,
+            NotificationRequest(
+                reference=effect_key(workflow.info().workflow_id, event_id, what),
+                case_ref=self._state.case_ref,
+                workflow_id=workflow.info().workflow_id,
+                template="overdue_escalation",
+                recipient_role="team_manager",
+                subject=f"Overdue: {deadline.label} for case {self._state.case_ref}",
+                body=f"{summary}. {deadline.reason}. Agree a delay with reasons, or hold the conference.",
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary=f"Escalate to team manager: {summary}",
+        )
+
+    def _close(self, because: str) -> None:
+        self._state.stage = Stage.CLOSED
+        self._state.closed_because = because
+
+    # -- Plumbing ----------------------------------------------------------------
+
+    async def _record(self, event_id: str, kind: str, occurred_on: date, summary: str, details: dict) -> None:
+        workflow_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            RecordActivities.write_record,
+            RecordRequest(
+                key=effect_key(workflow_id, event_id, kind),
+                case_ref=self._state.case_ref,
+                workflow_id=workflow_id,
+                kind=kind,
+                occurred_on=occurred_on,
+                summary=summary,
+                details={"policy": self._state.policy, **details},
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary=f"Record: {summary}",
+        )
+
+    def _accept(self, event_id: str) -> None:
+        self._state.event_ids.append(event_id)
+        self._changed = True
+
+    def _check_new_event(self, event_id: str) -> None:
+        if event_id in self._state.event_ids:
+            raise EventRejected(f"event {event_id} was already recorded on this journey")
+
+    def _check_stage(self, event_type: str, allowed: tuple[Stage, ...]) -> None:
+        if self._state.stage not in allowed:
+            expected = " or ".join(stage.value for stage in allowed)
+            raise EventRejected(f"{event_type} is not accepted at stage {self._state.stage.value} (needs {expected})")
+
+    def _check_not_future(self, day: date, field: str) -> None:
+        today = london_date(workflow.now())
+        if day > today:
+            raise EventRejected(f"{field} {day} is in the future (today is {today})")
+
+    def _publish(self) -> None:
+        """Show the deadline table in the UI and index the next deadline for search."""
+        state = self._state
+        upcoming = state.next_open()
+        overdue = any(row.status is DeadlineStatus.OVERDUE for row in state.deadlines)
+        index = {
+            sa.STAGE: state.stage.value,
+            sa.POLICY: state.policy,
+            sa.OVERDUE: overdue,
+            sa.NEXT_DEADLINE: end_of_day(upcoming.alarm_date) if upcoming else None,
+            sa.NEXT_DEADLINE_KIND: upcoming.kind if upcoming else None,
+        }
+        changed = [
+            key.value_set(value) if value is not None else key.value_unset()
+            for key, value in index.items()
+            if self._indexed.get(key.name, "unset") != value
+        ]
+        if changed:
+            # Only what changed: every upsert is an event in a history that may run for years.
+            workflow.upsert_search_attributes(changed)
+            self._indexed.update({key.name: value for key, value in index.items()})
+        lines = [f"**Case {state.case_ref}**: stage `{state.stage.value}`, policy `{state.policy}`", ""]
+        if state.closed_because:
+            lines.append(f"Closed: {state.closed_because}")
+        lines += ["| deadline | due | status | why |", "|---|---|---|---|"]
+        for row in state.deadlines:
+            status = row.status.value + (f", agreed delay to {row.agreed_target}" if row.agreed_target else "")
+            lines.append(f"| {row.label} | {row.due} | {status} | {row.reason} |")
+        workflow.set_current_details("\n".join(lines))

@@ -1,0 +1,24 @@
+"""Search attributes a supervisor filters journeys by in the Temporal UI.
+
+None holds personal data: the stage, the policy, the next deadline and whether
+one has passed. Registered by ``cpj up`` (dev server flags) and by the tests.
+"""
+
+from temporalio.common import SearchAttributeKey
+
+STAGE = SearchAttributeKey.for_keyword("CpjStage")
+POLICY = SearchAttributeKey.for_keyword("CpjPolicy")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("CpjNextDeadline")
+NEXT_DEADLINE_KIND = SearchAttributeKey.for_keyword("CpjNextDeadlineKind")
+OVERDUE = SearchAttributeKey.for_bool("CpjOverdue")
+
+ALL = (STAGE, POLICY, NEXT_DEADLINE, NEXT_DEADLINE_KIND, OVERDUE)
+
+
+def dev_server_flags() -> list[str]:
+    """``--search-attribute`` flags that register ALL on ``temporal server start-dev``."""
+    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}"]
+    return flags
