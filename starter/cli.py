@@ -53,7 +53,7 @@ def add_working_days(
 ) -> None:
     """Print the date COUNT working days after START (ISO date only)."""
     closures = _profile(policy).closure_days if policy else ()
-    typer.echo(calendar_for(tuple(closures)).add_working_days(start.date(), count).isoformat())
+    typer.echo(calendar_for(tuple(closures)).add_working_days(start, count).isoformat())
 
 
 # -- policy ------------------------------------------------------------------
@@ -111,7 +111,7 @@ def deadlines(
     as_json: JsonOption = False,
 ) -> None:
     """Print the ICPC deadline for a strategy discussion, and why."""
-    deadline = icpc_deadline(_profile(policy), strategy_discussion.date())
+    deadline = icpc_deadline(_profile(policy), strategy_discussion)
     if as_json:
         typer.echo(json.dumps({"kind": deadline.kind, "rule": deadline.rule, "due": deadline.due.isoformat(),
                                "reason": deadline.reason, "policy": _profile(policy).pin}, indent=2))
@@ -169,7 +169,7 @@ def journey_start(
 ) -> None:
     """Start a journey for CASE_REF from a strategy discussion."""
     event = StrategyDiscussion(
-        event_id=_event_id(event_id), held_on=strategy_discussion.date(), initiated_section_47=not no_section_47
+        event_id=_event_id(event_id), held_on=strategy_discussion, initiated_section_47=not no_section_47
     )
 
     async def go():
@@ -231,7 +231,7 @@ def journey_strategy_discussion(
     event_id: EventIdOption = None,
 ) -> None:
     """Record a later strategy discussion (one that initiates the s47 moves the ICPC deadline)."""
-    _send(case_ref, _validated(StrategyDiscussion, event_id=_event_id(event_id), held_on=held_on.date(),
+    _send(case_ref, _validated(StrategyDiscussion, event_id=_event_id(event_id), held_on=held_on,
                                initiated_section_47=not no_section_47))
 
 
@@ -244,8 +244,8 @@ def journey_delay_agreed(
     event_id: EventIdOption = None,
 ) -> None:
     """Record the team manager's written agreement to hold the ICPC late."""
-    _send(case_ref, _validated(IcpcDelayAgreed, event_id=_event_id(event_id), agreed_on=agreed_on.date(),
-                               agreed_by="team_manager", reasons=reasons, new_target=new_target.date()))
+    _send(case_ref, _validated(IcpcDelayAgreed, event_id=_event_id(event_id), agreed_on=agreed_on,
+                               agreed_by="team_manager", reasons=reasons, new_target=new_target))
 
 
 @journey_app.command("icpc-held")
@@ -257,7 +257,7 @@ def journey_icpc_held(
     event_id: EventIdOption = None,
 ) -> None:
     """Record that the ICPC was held, and its decision."""
-    _send(case_ref, _validated(IcpcHeld, event_id=_event_id(event_id), held_on=held_on.date(), decision=decision,
+    _send(case_ref, _validated(IcpcHeld, event_id=_event_id(event_id), held_on=held_on, decision=decision,
                                category=category))
 
 
@@ -269,7 +269,7 @@ def journey_not_required(
     event_id: EventIdOption = None,
 ) -> None:
     """Record the team manager's decision that no ICPC is required."""
-    _send(case_ref, _validated(ConferenceNotRequired, event_id=_event_id(event_id), decided_on=decided_on.date(),
+    _send(case_ref, _validated(ConferenceNotRequired, event_id=_event_id(event_id), decided_on=decided_on,
                                decided_by="team_manager", reasons=reasons))
 
 
@@ -303,11 +303,14 @@ def up_command(
     web_port: Annotated[int, typer.Option()] = 8000,
     temporal_port: Annotated[int, typer.Option()] = 7233,
     ui_port: Annotated[int, typer.Option()] = 8233,
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 to serve other machines)")] = "127.0.0.1",
 ) -> None:
     """The main job: embedded Temporal dev server, the worker and the admin tool."""
     from starter.up import run_everything
 
-    asyncio.run(run_everything(data_dir=data_dir, web_port=web_port, temporal_port=temporal_port, ui_port=ui_port))
+    asyncio.run(
+        run_everything(data_dir=data_dir, web_port=web_port, temporal_port=temporal_port, ui_port=ui_port, host=host)
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -135,10 +137,20 @@ class Journeys:
     async def _translate(self, err: RPCError, case_ref: str) -> Exception:
         if err.status != RPCStatusCode.NOT_FOUND:
             return err
-        try:
-            described = await self.client.get_workflow_handle(workflow_id_for(case_ref)).describe()
-        except RPCError:
+        status = await self._status(case_ref)
+        if status is None:
             return JourneyNotFound(f"no journey for case {case_ref}")
-        if described.status != WorkflowExecutionStatus.RUNNING:
-            return EventRejected(f"the journey for case {case_ref} has closed ({described.status.name.lower()})")
+        if status != WorkflowExecutionStatus.RUNNING:
+            return EventRejected(f"the journey for case {case_ref} has closed ({status.name.lower()})")
         return err
+
+    async def _status(self, case_ref: str) -> WorkflowExecutionStatus | None:
+        # The raw call: only the status is needed, not the decoded search attributes.
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id_for(case_ref))
+        )
+        try:
+            described = await self.client.workflow_service.describe_workflow_execution(request)
+        except RPCError:
+            return None
+        return WorkflowExecutionStatus(described.workflow_execution_info.status)

