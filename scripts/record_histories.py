@@ -1,0 +1,114 @@
+"""Record journey histories for the replay test (tests/workflows/test_replay.py).
+
+Run it when the workflow changes on purpose, *after* guarding the change with
+``workflow.patched`` so that the histories recorded before it still replay:
+    .venv/bin/python scripts/record_histories.py
+Each scenario is written to tests/histories/<name>.json; existing files are kept
+unless --overwrite is given, because old histories are what protect running journeys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from activities.db import make_engine  # noqa: E402
+from activities.notify import FileSender  # noqa: E402
+from domain.deadlines import london_date  # noqa: E402
+from domain.events import (  # noqa: E402
+    ConferenceNotRequired,
+    IcpcDelayAgreed,
+    IcpcHeld,
+    StrategyDiscussion,
+    workflow_id_for,
+)
+from starter.client import Journeys  # noqa: E402
+from tests.conftest import TEST_SERVER, register_search_attributes  # noqa: E402
+from worker import build_worker  # noqa: E402
+
+HISTORIES = ROOT / "tests" / "histories"
+
+
+async def today(env):
+    return london_date(await env.get_current_time())
+
+
+async def plan_on_time(env, journeys, case):
+    await journeys.start(case, "darlington", StrategyDiscussion(event_id="sd-1", held_on=await today(env), initiated_section_47=True))
+    await env.sleep(timedelta(days=8))
+    await journeys.send(case, IcpcHeld(event_id="icpc-1", held_on=await today(env), decision="plan", category="neglect"))
+
+
+async def overdue_then_no_plan(env, journeys, case):
+    await journeys.start(case, "birmingham", StrategyDiscussion(event_id="sd-1", held_on=await today(env), initiated_section_47=True))
+    await env.sleep(timedelta(days=30))
+    await asyncio.sleep(1)  # let the escalation activities finish
+    await journeys.send(case, IcpcHeld(event_id="icpc-1", held_on=await today(env), decision="no_plan"))
+
+
+async def delay_agreed_then_second_discussion(env, journeys, case):
+    await journeys.start(case, "staffordshire", StrategyDiscussion(event_id="sd-1", held_on=await today(env), initiated_section_47=False))
+    await env.sleep(timedelta(days=2))
+    await journeys.send(case, StrategyDiscussion(event_id="sd-2", held_on=await today(env), initiated_section_47=True))
+    state = await journeys.state(case)
+    await journeys.send(case, IcpcDelayAgreed(
+        event_id="delay-1", agreed_on=await today(env), agreed_by="team_manager",
+        reasons="Key agency reports not available in time", new_target=state.deadline("icpc").due + timedelta(days=5)))
+    await env.sleep(timedelta(days=40))
+    await asyncio.sleep(1)
+
+
+async def not_required(env, journeys, case):
+    await journeys.start(case, "sefton", StrategyDiscussion(event_id="sd-1", held_on=await today(env), initiated_section_47=True))
+    await journeys.send(case, ConferenceNotRequired(
+        event_id="nr-1", decided_on=await today(env), decided_by="team_manager",
+        reasons="Section 47 enquiry found no continuing risk of significant harm"))
+
+
+SCENARIOS = {
+    "icpc_plan_on_time": plan_on_time,
+    "icpc_overdue_then_no_plan": overdue_then_no_plan,
+    "icpc_delay_agreed_after_second_discussion": delay_agreed_then_second_discussion,
+    "icpc_not_required": not_required,
+}
+
+
+async def main(overwrite: bool) -> None:
+    for name, scenario in SCENARIOS.items():
+        target = HISTORIES / f"{name}.json"
+        if target.exists() and not overwrite:
+            print(f"kept     {target.relative_to(ROOT)}")
+            continue
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        )
+        try:
+            await register_search_attributes(env)
+            with tempfile.TemporaryDirectory() as tmp:
+                engine = make_engine(f"sqlite:///{tmp}/records.db")
+                async with build_worker(env.client, task_queue="record", engine=engine, sender=FileSender(Path(tmp) / "n.jsonl")):
+                    journeys = Journeys(env.client, "record")
+                    case = "REC-0001"
+                    await scenario(env, journeys, case)
+                    history = await env.client.get_workflow_handle(workflow_id_for(case)).fetch_history()
+            HISTORIES.mkdir(parents=True, exist_ok=True)
+            target.write_text(history.to_json())
+            print(f"recorded {target.relative_to(ROOT)} ({len(history.events)} events)")
+        finally:
+            await env.shutdown()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--overwrite", action="store_true")
+    asyncio.run(main(parser.parse_args().overwrite))

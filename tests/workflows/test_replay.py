@@ -1,0 +1,53 @@
+"""Recorded journeys replay on today's code: a change that would break a running journey fails here.
+
+Histories come from scripts/record_histories.py. Never edit or delete one to make
+this pass: guard the change with ``workflow.patched`` instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from domain.events import JourneyStart
+from workflows.journey import ChildProtectionJourney
+from workflows.sandbox import workflow_runner
+
+HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
+
+
+def load(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"cpj-{path.stem}", path.read_text())
+
+
+def replayer(*workflows) -> Replayer:
+    return Replayer(workflows=list(workflows), data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
+
+
+def test_there_are_recorded_journeys_to_replay() -> None:
+    assert len(HISTORIES) >= 4
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
+async def test_recorded_journey_replays_on_current_code(path: Path) -> None:
+    await replayer(ChildProtectionJourney).replay_workflow(load(path))
+
+
+@workflow.defn(name="ChildProtectionJourney")
+class JourneyThatForgotItsRecords:
+    """A careless rewrite: it waits where the real journey wrote a record."""
+
+    @workflow.run
+    async def run(self, start: JourneyStart) -> None:
+        await workflow.sleep(timedelta(days=1))
+
+
+async def test_a_change_that_breaks_running_journeys_is_caught() -> None:
+    with pytest.raises(workflow.NondeterminismError):
+        await replayer(JourneyThatForgotItsRecords).replay_workflow(load(HISTORIES[0]))
