@@ -32,8 +32,8 @@ from domain.events import (  # noqa: E402
     StrategyDiscussion,
     workflow_id_for,
 )
-from starter.client import Journeys  # noqa: E402
-from tests.conftest import TEST_SERVER, register_search_attributes  # noqa: E402
+from starter.client import Journeys, register_search_attributes  # noqa: E402
+from tests.conftest import TEST_SERVER  # noqa: E402
 from worker import build_worker  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
@@ -93,7 +93,7 @@ async def main(overwrite: bool) -> None:
             test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
         )
         try:
-            await register_search_attributes(env)
+            await register_search_attributes(env.client)
             with tempfile.TemporaryDirectory() as tmp:
                 engine = make_engine(f"sqlite:///{tmp}/records.db")
                 async with build_worker(env.client, task_queue="record", engine=engine, sender=FileSender(Path(tmp) / "n.jsonl")):

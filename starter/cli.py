@@ -25,6 +25,8 @@ journey_app = typer.Typer(help="Start, inspect and move journeys.", no_args_is_h
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(policy_app, name="policy")
 app.add_typer(journey_app, name="journey")
+temporal_app = typer.Typer(help="Set up a Temporal cluster for journeys.", no_args_is_help=True)
+app.add_typer(temporal_app, name="temporal")
 
 PolicyOption = Annotated[str, typer.Option("--policy", help="policy profile id (see `cpj policy list`)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -274,6 +276,18 @@ def journey_not_required(
 
 
 # -- running -----------------------------------------------------------------
+
+
+@temporal_app.command("register-search-attributes")
+def register_search_attributes_command() -> None:
+    """Register the journey search attributes on CPJ_TEMPORAL_ADDRESS (safe to repeat)."""
+    from starter.client import connect, register_search_attributes
+
+    async def go():
+        return await register_search_attributes(await connect())
+
+    added = asyncio.run(go())
+    typer.echo("added " + ", ".join(added) if added else "search attributes already registered")
 
 
 @app.command("worker")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -33,6 +34,29 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
         namespace=namespace or os.environ.get("CPJ_TEMPORAL_NAMESPACE", "default"),
         data_converter=pydantic_data_converter,
     )
+
+
+async def register_search_attributes(client: Client) -> list[str]:
+    """Register the journey search attributes on a Temporal cluster; returns the ones it added.
+
+    The dev server gets them from ``cpj up``'s flags; a production cluster from
+    ``cpj temporal register-search-attributes`` (the compose file's setup step).
+    """
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        existing = set(listed.custom_attributes)
+    except RPCError as err:
+        if err.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server cannot list
+            raise
+        existing = set()
+    missing = {key.name: key.indexed_value_type for key in sa.ALL if key.name not in existing}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+    return sorted(missing)
 
 
 class JourneyError(Exception):

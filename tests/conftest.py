@@ -14,29 +14,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import JourneyRecord, make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
-from starter.client import Journeys
-from workflows import search_attributes as sa
+from starter.client import Journeys, register_search_attributes
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"
 TEMPORAL_CLI = BIN / "temporal"
-
-
-async def register_search_attributes(env: WorkflowEnvironment) -> None:
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={key.name: key.indexed_value_type for key in sa.ALL},
-        )
-    )
 
 
 @dataclass
@@ -81,7 +70,7 @@ async def world(tmp_path: Path) -> AsyncIterator[JourneyWorld]:
         test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
     )
     try:
-        await register_search_attributes(env)
+        await register_search_attributes(env.client)
         task_queue = f"test-{uuid.uuid4().hex[:8]}"
         engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
         letters = tmp_path / "notifications.jsonl"

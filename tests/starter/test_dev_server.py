@@ -92,3 +92,15 @@ async def test_journey_started_from_the_cli_waits_on_a_named_icpc_timer(dev_serv
     async def listed() -> bool:
         return "DAR-2026-0042" in await cpj(env, task_queue, "journey", "list")
     await eventually(listed)
+
+
+async def test_a_production_cluster_gets_its_search_attributes_once() -> None:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI), dev_server_log_level="error"
+    )
+    try:
+        first = await cpj(env, "unused", "temporal", "register-search-attributes")
+        assert first.startswith("added ") and "CpjNextDeadline" in first
+        assert "already registered" in await cpj(env, "unused", "temporal", "register-search-attributes")
+    finally:
+        await env.shutdown()
