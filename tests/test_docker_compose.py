@@ -1,0 +1,57 @@
+"""The production shape in docker-compose.yml: it parses, and every service runs a real command.
+
+No Docker engine runs here, so this checks what can be checked without one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from starter.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+OURS = {name: service for name, service in SERVICES.items() if service.get("build")}
+
+
+def test_the_production_shape_has_temporal_on_postgres_its_ui_a_worker_and_the_admin_tool() -> None:
+    assert {"postgresql", "temporal", "temporal-ui", "worker", "admin"} <= set(SERVICES)
+    assert SERVICES["temporal"]["environment"]["DB"] == "postgres12"
+    assert SERVICES["temporal"]["environment"]["POSTGRES_SEEDS"] == "postgresql"
+    assert SERVICES["worker"]["environment"]["CPJ_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "8233:8080" in SERVICES["temporal-ui"]["ports"]
+
+
+@pytest.mark.parametrize("name", sorted(OURS))
+def test_each_project_service_runs_a_real_cpj_command(name: str) -> None:
+    command = OURS[name]["command"]
+    assert command[0] == "cpj"
+    words = [word for word in command[1:] if not word.startswith("-") and not word[0].isdigit() and "." not in word]
+    result = CliRunner().invoke(app, [*words, "--help"])
+    assert result.exit_code == 0, result.output
+    for option in (word for word in command[1:] if word.startswith("--")):
+        assert option in result.output, f"{name}: {option} is not an option of cpj {' '.join(words)}"
+
+
+def test_every_setting_the_compose_file_gives_is_read_by_the_code() -> None:
+    packages = ("domain", "workflows", "activities", "starter")
+    source = "\n".join(path.read_text() for package in packages for path in (ROOT / package).glob("*.py"))
+    source += (ROOT / "worker.py").read_text()
+    for service in OURS.values():
+        for variable in service.get("environment", {}):
+            assert re.search(rf'"{variable}"', source), f"{variable} is set in compose but never read"
+
+
+def test_the_image_copies_what_exists_and_installs_the_postgres_driver() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+    assert '".[postgres]"' in dockerfile
