@@ -88,5 +88,10 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), LONDON)
 
 
+def due_day_of(instant: datetime) -> date:
+    """The deadline day whose end is ``instant`` (the inverse of :func:`end_of_day`)."""
+    return london_date(instant - timedelta(microseconds=1))
+
+
 def london_date(instant: datetime) -> date:
     return instant.astimezone(LONDON).date()

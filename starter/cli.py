@@ -201,11 +201,15 @@ def journey_list(as_json: JsonOption = False) -> None:
 
     rows = _run(go())
     if as_json:
-        typer.echo(json.dumps([{**row.__dict__, "next_deadline": row.next_deadline.isoformat() if row.next_deadline else None} for row in rows], indent=2))
+        typer.echo(json.dumps([
+            {**row.__dict__, "next_deadline": row.next_deadline.isoformat() if row.next_deadline else None,
+             "next_due": row.next_due.isoformat() if row.next_due else None}
+            for row in rows
+        ], indent=2))
         return
     typer.echo(f"{'CASE':<20} {'STATUS':<10} {'STAGE':<20} {'NEXT':<18} OVERDUE")
     for row in rows:
-        nxt = f"{row.next_deadline_kind} {row.next_deadline:%Y-%m-%d}" if row.next_deadline else "-"
+        nxt = f"{row.next_deadline_kind} {row.next_due}" if row.next_due else "-"
         typer.echo(f"{row.case_ref:<20} {row.status:<10} {row.stage or '-':<20} {nxt:<18} {'yes' if row.overdue else ''}")
 
 

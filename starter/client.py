@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -15,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.deadlines import due_day_of, london_date
 from domain.events import EVENT_TYPES, JourneyStart, StrategyDiscussion, workflow_id_for
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
@@ -86,14 +88,30 @@ class JourneySummary:
     next_deadline_kind: str | None
     overdue: bool
 
+    @property
+    def next_due(self) -> date | None:
+        """The day the next deadline falls due (the search attribute holds the end of that day)."""
+        return due_day_of(self.next_deadline) if self.next_deadline else None
+
+
+async def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
 
 class Journeys:
-    def __init__(self, client: Client, task_queue: str = TASK_QUEUE) -> None:
+    def __init__(
+        self, client: Client, task_queue: str = TASK_QUEUE, clock: Callable[[], Awaitable[datetime]] = wall_clock
+    ) -> None:
         self.client = client
         self.task_queue = task_queue
+        # Tests on the time-skipping server pass its clock; everywhere else it is the wall clock.
+        self.clock = clock
 
     async def start(self, case_ref: str, policy_id: str, strategy_discussion: StrategyDiscussion) -> str:
         start = JourneyStart(case_ref=case_ref, profile=load_profile(policy_id), strategy_discussion=strategy_discussion)
+        today = london_date(await self.clock())
+        if strategy_discussion.held_on > today:
+            raise EventRejected(f"held_on {strategy_discussion.held_on} is in the future (today is {today})")
         workflow_id = workflow_id_for(start.case_ref)
         try:
             await self.client.start_workflow(

@@ -75,6 +75,6 @@ async def world(tmp_path: Path) -> AsyncIterator[JourneyWorld]:
         engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
         letters = tmp_path / "notifications.jsonl"
         async with build_worker(env.client, task_queue=task_queue, engine=engine, sender=FileSender(letters)):
-            yield JourneyWorld(env, Journeys(env.client, task_queue), engine, letters)
+            yield JourneyWorld(env, Journeys(env.client, task_queue, clock=env.get_current_time), engine, letters)
     finally:
         await env.shutdown()

@@ -268,3 +268,9 @@ def test_malformed_events_are_refused_before_they_reach_temporal() -> None:
                         reasons="Chair unavailable", new_target=date(2026, 2, 1))
     with pytest.raises(ValidationError, match="Extra inputs"):
         StrategyDiscussion(event_id="sd-1", held_on=date(2026, 1, 5), initiated_section_47=True, child_name="x")
+
+
+async def test_a_journey_cannot_start_from_a_discussion_in_the_future(world: JourneyWorld) -> None:
+    tomorrow = await world.today() + timedelta(days=1)
+    with pytest.raises(EventRejected, match="in the future"):
+        await start(world, held_on=tomorrow)

@@ -1,0 +1,87 @@
+"""``cpj up``, the main job, end to end: Temporal, worker and admin tool, and journeys kept across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+CPJ = str(Path(sys.executable).parent / "cpj")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def wait_until_up(url: str, seconds: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if loop.time() > end:
+                raise AssertionError(f"{url} did not come up")
+            await asyncio.sleep(0.3)
+
+
+async def cpj_up(data: Path, web: int, temporal: int, ui: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        CPJ, "up", "--data-dir", str(data), "--web-port", str(web), "--temporal-port", str(temporal),
+        "--ui-port", str(ui), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "CPJ_LOG_LEVEL": "WARNING"},
+    )
+    await wait_until_up(f"http://127.0.0.1:{web}/api/policies")
+    return process
+
+
+async def stop(process: asyncio.subprocess.Process) -> bytes:
+    process.send_signal(signal.SIGINT)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, output.decode()
+    return output
+
+
+async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: Path) -> None:
+    web, temporal, ui = free_port(), free_port(), free_port()
+    api = f"http://127.0.0.1:{web}/api"
+    today = date.today().isoformat()
+
+    process = await cpj_up(tmp_path, web, temporal, ui)
+    try:
+        await wait_until_up(f"http://127.0.0.1:{ui}/")  # the Temporal UI
+        async with httpx.AsyncClient() as http:
+            started = await http.post(f"{api}/journeys", json={
+                "case_ref": "SEF-2026-0107", "policy": "sefton",
+                "strategy_discussion": {"event_id": "sd-1", "held_on": today, "initiated_section_47": True},
+            })
+            assert started.status_code == 201, started.text
+            assert started.json()["state"]["stage"] == "awaiting_icpc"
+    finally:
+        output = await stop(process)
+    assert f"http://localhost:{web}" in output.decode() and f":{ui}" in output.decode()
+    assert (tmp_path / "temporal.db").exists() and (tmp_path / "records.db").exists()
+
+    process = await cpj_up(tmp_path, web, temporal, ui)
+    try:
+        async with httpx.AsyncClient() as http:
+            state = (await http.get(f"{api}/journeys/SEF-2026-0107")).json()
+            assert state["stage"] == "awaiting_icpc"
+            held = await http.post(f"{api}/journeys/SEF-2026-0107/events", json={
+                "type": "icpc_held", "event_id": "icpc-1", "held_on": today, "decision": "no_plan",
+            })
+            assert held.status_code == 200, held.text
+            assert held.json()["stage"] == "closed"
+    finally:
+        await stop(process)

@@ -1,0 +1,298 @@
+"""The service API and the admin tool, against a real (time-skipping) Temporal with a worker."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from html import escape
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.db import make_engine
+from activities.notify import FileSender
+from domain.deadlines import icpc_deadline
+from domain.policy import load_profile
+from starter.client import Journeys
+from starter.web import create_app
+from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually
+from worker import build_worker
+from workflows.search_attributes import dev_server_flags
+
+CASE = "CASE-0042"
+
+
+def client_for(journeys: Journeys) -> httpx.AsyncClient:
+    async def factory() -> Journeys:
+        return journeys
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(factory)), base_url="http://cpj.test")
+
+
+@pytest.fixture
+async def web(world: JourneyWorld) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(world.journeys) as client:
+        yield client
+
+
+def start_body(held_on: date, case_ref: str = CASE, policy: str = "darlington", initiated: bool = True) -> dict:
+    return {
+        "case_ref": case_ref,
+        "policy": policy,
+        "strategy_discussion": {"event_id": "sd-1", "held_on": held_on.isoformat(), "initiated_section_47": initiated},
+    }
+
+
+async def start(web: httpx.AsyncClient, world: JourneyWorld, **kwargs) -> dict:
+    response = await web.post("/api/journeys", json=start_body(await world.today(), **kwargs))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# -- service API -----------------------------------------------------------------------
+
+
+async def test_a_service_starts_a_journey_and_an_icpc_with_a_plan_puts_the_child_on_a_plan(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    started = await start(web, world)
+    assert started["workflow_id"] == f"cpj-{CASE}"
+    assert started["state"]["stage"] == "awaiting_icpc"
+    assert started["state"]["deadlines"][0]["kind"] == "icpc"
+
+    await world.days_pass(5)
+    response = await web.post(
+        f"/api/journeys/{CASE}/events",
+        json={"type": "icpc_held", "event_id": "icpc-1", "held_on": (await world.today()).isoformat(),
+              "decision": "plan", "category": "neglect"},
+    )
+
+    assert response.status_code == 200, response.text
+    state = response.json()
+    assert state["stage"] == "on_plan"
+    assert state["icpc"]["category"] == "neglect"
+    assert (await web.get(f"/api/journeys/{CASE}")).json() == state
+
+
+async def test_a_plan_without_its_category_is_refused_and_the_journey_is_unchanged(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    before = (await web.get(f"/api/journeys/{CASE}")).json()
+
+    response = await web.post(
+        f"/api/journeys/{CASE}/events",
+        json={"type": "icpc_held", "event_id": "icpc-1", "held_on": (await world.today()).isoformat(), "decision": "plan"},
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert "a plan decision needs its category" in error["msg"]
+    assert (await web.get(f"/api/journeys/{CASE}")).json() == before
+
+
+async def test_an_icpc_held_before_the_strategy_discussion_is_refused_with_the_journeys_reason(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    before = (await web.get(f"/api/journeys/{CASE}")).json()
+    day_before = await world.today() - timedelta(days=1)
+
+    response = await web.post(
+        f"/api/journeys/{CASE}/events",
+        json={"type": "icpc_held", "event_id": "icpc-1", "held_on": day_before.isoformat(), "decision": "no_plan"},
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"held_on {day_before} is before the strategy discussion that initiated the s47 ({await world.today()})"
+    }
+    assert (await web.get(f"/api/journeys/{CASE}")).json() == before
+
+
+async def test_a_case_with_no_journey_is_404(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    response = await web.get("/api/journeys/CASE-9999")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no journey for case CASE-9999"}
+
+    response = await web.post(
+        "/api/journeys/CASE-9999/events",
+        json={"type": "icpc_held", "event_id": "icpc-1", "held_on": (await world.today()).isoformat(), "decision": "no_plan"},
+    )
+    assert response.status_code == 404
+
+
+async def test_a_running_journey_cannot_be_started_twice(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await start(web, world)
+    response = await web.post("/api/journeys", json=start_body(await world.today()))
+    assert response.status_code == 409
+    assert response.json() == {"detail": f"a journey for case {CASE} is already running"}
+
+
+async def test_a_start_with_a_name_for_a_case_ref_or_an_unknown_policy_is_refused(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    response = await web.post("/api/journeys", json=start_body(await world.today(), case_ref="JANE-SMITH"))
+    assert response.status_code == 422
+    assert "case_ref" in response.json()["detail"][0]["loc"]
+
+    response = await web.post("/api/journeys", json=start_body(await world.today(), policy="nowhere"))
+    assert response.status_code == 404
+    assert "no policy profile 'nowhere'" in response.json()["detail"]
+
+
+async def test_policies_and_the_icpc_deadline_they_give(web: httpx.AsyncClient) -> None:
+    policies = (await web.get("/api/policies")).json()
+    assert {"id": "darlington", "version": load_profile("darlington").version,
+            "authority": load_profile("darlington").authority} in policies
+    assert (await web.get("/api/policies/darlington")).json()["rules"]["icpc_within"]["unit"] == "working_days"
+    assert (await web.get("/api/policies/nowhere")).status_code == 404
+
+    response = await web.get("/api/deadlines", params={"policy": "darlington", "strategy_discussion": "2026-03-02"})
+    expected = icpc_deadline(load_profile("darlington"), date(2026, 3, 2))
+    assert response.json() == {"kind": "icpc", "rule": "icpc_within", "due": expected.due.isoformat(),
+                               "reason": expected.reason, "policy": load_profile("darlington").pin}
+    assert (await web.get("/api/deadlines", params={"policy": "darlington", "strategy_discussion": "soon"})).status_code == 422
+
+
+# -- admin tool --------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def dev_journeys(tmp_path: Path) -> AsyncIterator[Journeys]:
+    """The dev server: unlike the time-skipping one, it can list workflows (the home page needs that)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI),
+        dev_server_extra_args=dev_server_flags(),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        task_queue = f"test-{uuid.uuid4().hex[:8]}"
+        engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+        sender = FileSender(tmp_path / "notifications.jsonl")
+        async with build_worker(env.client, task_queue=task_queue, engine=engine, sender=sender):
+            yield Journeys(env.client, task_queue)
+    finally:
+        await env.shutdown()
+
+
+async def test_the_admin_home_page_lists_a_started_journey(dev_journeys: Journeys) -> None:
+    async with client_for(dev_journeys) as web:
+        today = date.today()
+        assert (await web.post("/api/journeys", json=start_body(today))).status_code == 201
+        due = (await web.get(f"/api/journeys/{CASE}")).json()["deadlines"][0]["due"]
+
+        async def listed() -> bool:  # visibility catches up with the journey's first upsert
+            return f'ICPC <span class="date">{due}</span>' in (await web.get("/")).text
+        await eventually(listed)
+
+        page = (await web.get("/")).text
+        assert f'<a href="/journeys/{CASE}">{CASE}</a>' in page
+        assert f"/namespaces/default/workflows/cpj-{CASE}" in page
+        assert "awaiting the initial child protection conference" in page.lower()
+        assert f'ICPC <span class="date">{due}</span>' in page
+        assert "Start a journey" in page
+        [summary] = (await web.get("/api/journeys")).json()
+        assert summary["case_ref"] == CASE and summary["next_due"] == due and summary["overdue"] is False
+
+
+async def test_the_home_page_still_offers_the_start_form_when_temporal_cannot_list(web: httpx.AsyncClient) -> None:
+    response = await web.get("/")
+    assert response.status_code == 200
+    assert "The journey list is not available" in response.text
+    assert '<label for="case_ref">Case reference</label>' in response.text
+    assert re.search(r'id="initiated_section_47" name="initiated_section_47" value="on" checked', response.text)
+
+
+async def test_the_start_form_opens_the_journey_page_with_its_icpc_deadline(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    today = await world.today()
+    response = await web.post(
+        "/journeys",
+        data={"case_ref": CASE, "policy": "darlington", "strategy_discussion": today.isoformat(),
+              "initiated_section_47": "on"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/journeys/{CASE}"
+
+    page = (await web.get(response.headers["location"])).text
+    due = icpc_deadline(load_profile("darlington"), today)
+    assert f'<td>Initial child protection conference</td><td class="date">{due.due.isoformat()}</td><td>open</td>' in page
+    assert escape(due.reason) in page
+    for form in ("strategy_discussion", "icpc_delay_agreed", "icpc_held", "conference_not_required"):
+        assert f'name="type" value="{form}"' in page
+    assert re.search(r'name="event_id" value="web-[0-9a-f]{12}"', page)
+
+
+async def test_the_start_form_refuses_a_name_for_a_case_reference(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    response = await web.post(
+        "/journeys", data={"case_ref": "<b>Jane Smith</b>", "policy": "darlington",
+                           "strategy_discussion": (await world.today()).isoformat()},
+    )
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text
+    assert "at least four digits" in response.text
+    assert "<b>Jane" not in response.text and "&lt;B&gt;JANE SMITH&lt;/B&gt;" in response.text
+
+
+async def test_starting_a_running_journey_from_the_form_says_so(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await start(web, world)
+    response = await web.post(
+        "/journeys", data={"case_ref": CASE, "policy": "darlington", "strategy_discussion": (await world.today()).isoformat()},
+    )
+    assert response.status_code == 409
+    assert f"a journey for case {CASE} is already running" in response.text
+
+
+async def test_a_form_event_the_journey_rejects_is_shown_on_the_journey_page(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    day_before = await world.today() - timedelta(days=1)
+
+    response = await web.post(
+        f"/journeys/{CASE}/events",
+        data={"type": "icpc_held", "event_id": "web-0123456789ab", "held_on": day_before.isoformat(),
+              "decision": "no_plan", "category": ""},
+    )
+
+    assert response.status_code == 409
+    assert 'role="alert"' in response.text
+    assert f"held_on {day_before} is before the strategy discussion that initiated the s47" in response.text
+    assert f'value="{day_before.isoformat()}"' in response.text  # what was typed is kept
+    assert "Traceback" not in response.text
+    assert (await web.get(f"/api/journeys/{CASE}")).json()["stage"] == "awaiting_icpc"
+
+
+async def test_a_malformed_form_event_is_shown_and_a_good_one_is_recorded(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    today = (await world.today()).isoformat()
+
+    response = await web.post(f"/journeys/{CASE}/events",
+                              data={"type": "icpc_held", "held_on": today, "decision": "plan", "category": ""})
+    assert response.status_code == 422
+    assert "A plan decision needs its category: physical_abuse" in response.text
+
+    response = await web.post(f"/journeys/{CASE}/events",
+                              data={"type": "icpc_held", "held_on": today, "decision": "plan", "category": "neglect"})
+    assert response.status_code == 303
+    page = (await web.get(response.headers["location"])).text
+    assert "Recorded: ICPC held" in page
+    assert "On a child protection plan" in page
+    [event_id] = [i for i in (await web.get(f"/api/journeys/{CASE}")).json()["event_ids"] if i != "sd-1"]
+    assert re.fullmatch(r"web-[0-9a-f]{12}", event_id)
+
+
+async def test_a_journey_page_for_an_unknown_case_is_404_and_escaped(web: httpx.AsyncClient) -> None:
+    response = await web.get("/journeys/%3Cscript%3Ealert(1)")
+    assert response.status_code == 404
+    assert "<script>" not in response.text
+    assert "no journey for case &lt;script&gt;" in response.text
