@@ -52,4 +52,6 @@ def configure_logging(level: str | None = None) -> None:
 
 
 def get_logger(name: str, **context: object) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name).bind(**context)
+    logger = structlog.get_logger(name)
+    # Binding makes the logger concrete; a module-level logger must stay lazy until logging is configured.
+    return logger.bind(**context) if context else logger
