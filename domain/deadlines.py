@@ -6,6 +6,7 @@ attributes all read the same :class:`Deadline` rows computed here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
@@ -51,6 +52,40 @@ class Deadline(BaseModel):
         return f"{self.label}: due {self.due} [{self.status}{extra}] because {self.reason}"
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What a kind of deadline is called, who hears when it passes, and what they can do."""
+
+    label: str
+    escalate_to: str
+    unmet: str
+    advice: str
+
+
+#: Every kind of deadline a journey keeps, with its escalation route.
+KINDS: dict[str, Kind] = {
+    "icpc": Kind("Initial child protection conference", "team_manager", "held",
+                 "Agree a delay with reasons, or hold the conference."),
+    "visit": Kind("Lead social worker visit", "line_manager", "made",
+                  "Seed 000: the line manager must know when the child cannot be seen."),
+    "bedroom_seen": Kind("Where the child sleeps seen", "line_manager", "done",
+                         "Seed 000: at least every six weeks the lead social worker should see where the child sleeps."),
+    "core_group": Kind("Core group meeting", "line_manager", "held", "Convene the core group."),
+    "core_group_minutes": Kind("Core group minutes", "line_manager", "circulated", "Circulate the minutes."),
+    "core_assessment": Kind("Core assessment", "team_manager", "completed", "Complete the core assessment."),
+    "plan_lodged_with_chair": Kind("Plan lodged with the conference chair", "team_manager", "lodged",
+                                   "Lodge the detailed plan with the chair."),
+    "review": Kind("Review conference", "safeguarding_service_manager", "held",
+                   "A review may be brought forward but never postponed past its limit."),
+    "review_invitations": Kind("Review conference invitations", "conference_chair", "sent", "Send the invitations."),
+    "review_reports": Kind("Review conference reports", "conference_chair", "shared",
+                           "Share the reports with the chair and parents."),
+    "midway_meeting": Kind("Mid-way meeting", "conference_chair", "held", "Hold the mid-way meeting."),
+    "child_traced": Kind("Missing child traced", "senior_child_protection_manager", "traced",
+                         "Seed 000: if the child cannot be traced, inform the senior child protection manager."),
+}
+
+
 @cache
 def calendar_for(closure_days: tuple[date, ...]) -> WorkingDayCalendar:
     return WorkingDayCalendar(closure_days)
@@ -59,6 +94,11 @@ def calendar_for(closure_days: tuple[date, ...]) -> WorkingDayCalendar:
 def _deadline(profile: Profile, kind: str, label: str, rule_key: str, anchor: date, **extra) -> Deadline:
     due = calendar_for(profile.closure_days).due(anchor, profile.rule(rule_key))
     return Deadline(kind=kind, label=label, rule=rule_key, due=due.due, reason=due.reason, **extra)
+
+
+def deadline(profile: Profile, kind: str, rule_key: str, anchor: date, label: str | None = None) -> Deadline:
+    """An open deadline of ``kind``, due by ``rule_key`` from ``anchor``."""
+    return _deadline(profile, kind, label or KINDS[kind].label, rule_key, anchor)
 
 
 def icpc_deadline(profile: Profile, section_47_initiated_on: date) -> Deadline:

@@ -14,7 +14,6 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from domain.policy import Profile
 
 #: A case reference from the authority's case system: capitals, digits and hyphens,
 #: with at least four digits, so that a name can never pass for one.
@@ -98,24 +97,207 @@ class ConferenceNotRequired(_Event):
     reasons: Reasons
 
 
+#: A member of staff by their staff number, never by name.
+StaffRef = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,4}-?[0-9]{3,10}$")]
+#: A role or agency, e.g. "school", "health visitor": short, no names.
+RoleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+
+
+class LeadSocialWorkerNamed(_Event):
+    """Seed 000: the chair names a qualified social worker as lead social worker."""
+
+    type: Literal["lead_social_worker_named"] = "lead_social_worker_named"
+    named_on: date
+    staff_ref: StaffRef
+
+
+class LeadSocialWorkerCover(_Event):
+    """Seed 000: cover for a planned absence; parents and child must be told."""
+
+    type: Literal["lead_social_worker_cover"] = "lead_social_worker_cover"
+    absent_from: date
+    absent_to: date
+    cover_staff_ref: StaffRef
+    parents_informed: bool
+
+    @model_validator(mode="after")
+    def _parents_told(self) -> LeadSocialWorkerCover:
+        if not self.parents_informed:
+            raise ValueError("parents and child must be informed of the planned absence and its cover (seed 000)")
+        if self.absent_to < self.absent_from:
+            raise ValueError("absent_to is before absent_from")
+        return self
+
+
+class CoreGroupMember(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: RoleText
+    agency: RoleText
+
+
+class CoreGroupMembersRecorded(_Event):
+    type: Literal["core_group_members_recorded"] = "core_group_members_recorded"
+    recorded_on: date
+    members: list[CoreGroupMember] = Field(min_length=1, max_length=40)
+
+
+class CoreGroupHeld(_Event):
+    """A core group meeting: who came (by role), what it decided and who does what next."""
+
+    type: Literal["core_group_held"] = "core_group_held"
+    held_on: date
+    attended: list[RoleText] = Field(min_length=1, max_length=40)
+    decisions: list[ShortText] = Field(default_factory=list, max_length=40)
+    actions: list[ShortText] = Field(default_factory=list, max_length=60)
+    next_meeting_on: date | None = None
+
+    @model_validator(mode="after")
+    def _next_after_this(self) -> CoreGroupHeld:
+        if self.next_meeting_on is not None and self.next_meeting_on <= self.held_on:
+            raise ValueError("next_meeting_on must be after held_on")
+        return self
+
+
+class VisitMade(_Event):
+    """A statutory visit by the lead social worker, or an attempt that found no access."""
+
+    type: Literal["visit_made"] = "visit_made"
+    visited_on: date
+    outcome: Literal["seen", "no_access"]
+    seen_alone: bool = False
+    bedroom_seen: bool = False
+
+
+class Task(StrEnum):
+    CORE_GROUP_MINUTES = "core_group_minutes"
+    CORE_ASSESSMENT = "core_assessment"
+    PLAN_LODGED_WITH_CHAIR = "plan_lodged_with_chair"
+    REVIEW_INVITATIONS = "review_invitations"
+    REVIEW_REPORTS = "review_reports"
+    MIDWAY_MEETING = "midway_meeting"
+
+
+class TaskCompleted(_Event):
+    """A piece of work the plan's timescales ask for is done (minutes, assessment, invitations...)."""
+
+    type: Literal["task_completed"] = "task_completed"
+    task: Task
+    completed_on: date
+
+
+class ReviewTrigger(StrEnum):
+    """Why a review is brought forward (seeds 000 and 003)."""
+
+    NEW_INCIDENT = "new_incident"
+    PLAN_DIFFICULTIES = "plan_difficulties"
+    BIRTH_INTO_HOUSEHOLD = "birth_into_household"
+    RISKY_PERSON_JOINS = "risky_person_joins"
+    SIGNIFICANT_CHANGE = "significant_change"
+    RETURN_HOME_FROM_CARE = "return_home_from_care"
+    CORE_GROUP_BELIEVES_PLAN_NOT_NEEDED = "core_group_believes_plan_not_needed"
+
+
+class ReviewScheduled(_Event):
+    """The review conference is booked; a trigger brings it forward (an early review)."""
+
+    type: Literal["review_scheduled"] = "review_scheduled"
+    scheduled_on: date
+    review_date: date
+    brought_forward_because: ReviewTrigger | None = None
+
+
+class ExceptionalCircumstance(StrEnum):
+    """Seed 000: the only grounds for ending a plan at the first review."""
+
+    PERPETRATOR_CUSTODIAL_SENTENCE = "perpetrator_custodial_sentence"
+    PERPETRATOR_DECEASED = "perpetrator_deceased"
+
+
+class ReviewHeld(_Event):
+    type: Literal["review_held"] = "review_held"
+    held_on: date
+    outcome: Literal["continue", "change_category", "end_plan"]
+    category: Category | None = None
+    chair_endorsed_ending: bool = False
+    exceptional_circumstance: ExceptionalCircumstance | None = None
+
+    @model_validator(mode="after")
+    def _category_for_a_change(self) -> ReviewHeld:
+        if (self.outcome == "change_category") != (self.category is not None):
+            raise ValueError("a category is given exactly when the outcome is change_category")
+        return self
+
+
+class EndingReason(StrEnum):
+    TURNED_18 = "turned_18"
+    DIED = "died"
+    LEFT_THE_UK = "left_the_uk"
+    MOVED_TO_ANOTHER_AUTHORITY = "moved_to_another_authority"
+    BECAME_LOOKED_AFTER = "became_looked_after"
+
+
+class PlanEnded(_Event):
+    """A plan ending outside a review (seeds 002, 003)."""
+
+    type: Literal["plan_ended"] = "plan_ended"
+    ended_on: date
+    reason: EndingReason
+    receiving_conference_confirmed: bool = False
+
+    @model_validator(mode="after")
+    def _move_needs_confirmation(self) -> PlanEnded:
+        if self.reason is EndingReason.MOVED_TO_ANOTHER_AUTHORITY and not self.receiving_conference_confirmed:
+            raise ValueError(
+                "a plan ends on a permanent move only once the receiving authority confirms its receiving-in "
+                "conference decision (seed 002, 41)"
+            )
+        return self
+
+
+class ChildMissing(_Event):
+    type: Literal["child_missing"] = "child_missing"
+    reported_on: date
+
+
+class ChildFound(_Event):
+    type: Literal["child_found"] = "child_found"
+    found_on: date
+
+
+class SignificantEventKind(StrEnum):
+    SECTION_47_INITIATED = "section_47_initiated"
+    NEW_INCIDENT = "new_incident"
+    POLICE_INVOLVEMENT = "police_involvement"
+    HOSPITAL_ADMISSION = "hospital_admission"
+    CHANGE_OF_HOUSEHOLD = "change_of_household"
+    OTHER = "other"
+
+
+class SignificantEvent(_Event):
+    """Seed 004: significant events between conferences go to the chair within 1 working day."""
+
+    type: Literal["significant_event"] = "significant_event"
+    occurred_on: date
+    kind: SignificantEventKind
+
+
+PLAN_EVENTS = (
+    LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, CoreGroupHeld, VisitMade,
+    TaskCompleted, ReviewScheduled, ReviewHeld, PlanEnded, ChildMissing, ChildFound, SignificantEvent,
+)
+ICPC_EVENTS = (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired)
+
 JourneyEvent = Annotated[
-    StrategyDiscussion | IcpcDelayAgreed | IcpcHeld | ConferenceNotRequired,
+    StrategyDiscussion | IcpcDelayAgreed | IcpcHeld | ConferenceNotRequired
+    | LeadSocialWorkerNamed | LeadSocialWorkerCover | CoreGroupMembersRecorded | CoreGroupHeld | VisitMade
+    | TaskCompleted | ReviewScheduled | ReviewHeld | PlanEnded | ChildMissing | ChildFound | SignificantEvent,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[_Event]] = {
-    model.model_fields["type"].default: model
-    for model in (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired)
+    model.model_fields["type"].default: model for model in (*ICPC_EVENTS, *PLAN_EVENTS)
 }
-
-
-class JourneyStart(BaseModel):
-    """What a journey is started with: the case, its pinned policy, its first event."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    case_ref: CaseRef
-    profile: Profile
-    strategy_discussion: StrategyDiscussion
 
 
 def workflow_id_for(case_ref: str) -> str:

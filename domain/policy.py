@@ -70,6 +70,7 @@ KNOWN_RULES: dict[str, str] = {
     "visit_interval": "interval between lead social worker visits",
     "child_bedroom_seen_interval": "where the child sleeps seen, at least every",
     "significant_event_to_chair": "significant event reported to the chair",
+    "missing_child_traced": "a missing child traced, before the senior child protection manager is told",
     "first_review": "first review conference after the initial conference",
     "review_interval": "interval between review conferences (the upper limit)",
     "review_invitation_notice": "invitations to a review conference, before it",
@@ -139,6 +140,7 @@ KNOWN_OPTIONS: dict[str, str] = {
     "plan_not_ended_at_first_review": "a plan ends at the first review only in exceptional circumstances",
     "plan_end_needs_chair_endorsement": "ending a plan needs the chair's endorsement",
     "review_never_postponed_past_limit": "a review may be brought forward but never postponed past its limit",
+    "midway_meeting_between_conferences": "the chair holds a mid-way meeting between conferences",
 }
 
 

@@ -8,7 +8,16 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain.deadlines import Deadline, DeadlineStatus
-from domain.events import IcpcDelayAgreed, IcpcHeld, StrategyDiscussion
+from domain.events import (
+    CaseRef,
+    Category,
+    CoreGroupMember,
+    IcpcDelayAgreed,
+    IcpcHeld,
+    LeadSocialWorkerCover,
+    StrategyDiscussion,
+)
+from domain.policy import Profile
 
 
 class Stage(StrEnum):
@@ -32,6 +41,18 @@ class JourneyState(BaseModel):
     deadlines: list[Deadline] = []
     escalations: list[str] = []
     event_ids: list[str] = []
+    # The plan
+    plan_started_on: date | None = None
+    category: Category | None = None
+    lead_social_worker: str | None = None
+    cover: LeadSocialWorkerCover | None = None
+    core_group_members: list[CoreGroupMember] = []
+    last_conference_on: date | None = None
+    reviews_held: int = 0
+    review_date: date | None = None
+    missing_since: date | None = None
+    #: How many times the journey has continued as new (a fresh history at each review).
+    run: int = 0
 
     def deadline(self, kind: str) -> Deadline | None:
         """The live deadline of ``kind`` (superseded ones stay in the table for the record)."""
@@ -40,6 +61,24 @@ class JourneyState(BaseModel):
                 return row
         return None
 
+    def open_deadline(self, kind: str) -> Deadline | None:
+        row = self.deadline(kind)
+        return row if row is not None and row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE) else None
+
     def next_open(self) -> Deadline | None:
         open_rows = [row for row in self.deadlines if row.status is DeadlineStatus.OPEN]
         return min(open_rows, key=lambda row: row.alarm_date, default=None)
+
+
+class JourneyStart(BaseModel):
+    """What a journey is started with: the case, its pinned policy, its first event.
+
+    ``carried`` is set only when a journey continues as new: the state so far.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case_ref: CaseRef
+    profile: Profile
+    strategy_discussion: StrategyDiscussion
+    carried: JourneyState | None = None

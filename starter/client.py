@@ -17,7 +17,8 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.deadlines import due_day_of, london_date
-from domain.events import EVENT_TYPES, JourneyStart, StrategyDiscussion, workflow_id_for
+from domain.events import EVENT_TYPES, StrategyDiscussion, workflow_id_for
+from domain.state import JourneyStart
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
 from workflows import search_attributes as sa

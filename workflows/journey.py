@@ -13,6 +13,12 @@ The ICPC stage (seed 000, "Initial Child Protection Conference"):
   - the ICPC decides on a plan (with a category) or no plan (child in need
     follow-up, journey ends), unless the team manager decides no conference
     is required (journey ends).
+
+The plan (``domain.plan``, seeds 000, 002, 003, 004): visits, core groups,
+reviews, the tasks between them, and every way a plan ends. Each deadline
+passed unmet escalates once to the role ``domain.deadlines.KINDS`` names.
+After each review the journey continues as new, so a plan of many years
+keeps a short history; its id stays the same.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from activities.records import RecordActivities
+    from domain import plan
     from domain.deadlines import (
+        KINDS,
         Deadline,
         DeadlineStatus,
         end_of_day,
@@ -37,19 +45,32 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.effects import NotificationRequest, RecordRequest, effect_key
     from domain.events import (
+        ChildFound,
+        ChildMissing,
         ConferenceNotRequired,
+        CoreGroupHeld,
+        CoreGroupMembersRecorded,
         IcpcDelayAgreed,
         IcpcHeld,
-        JourneyStart,
+        LeadSocialWorkerCover,
+        LeadSocialWorkerNamed,
+        PlanEnded,
+        ReviewHeld,
+        ReviewScheduled,
+        SignificantEvent,
         StrategyDiscussion,
+        TaskCompleted,
+        VisitMade,
     )
-    from domain.state import JourneyState, Stage
+    from domain.state import JourneyStart, JourneyState, Stage
     from workflows import search_attributes as sa
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Records and letters must not be lost: retry for as long as it takes, but calmly.
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
 WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
+#: Journeys whose ICPC decided on a plan before this patch only list the plan's first dates.
+PLAN_STAGE_PATCH = "plan-stage"
 
 
 class EventRejected(ApplicationError):
@@ -65,19 +86,35 @@ class ChildProtectionJourney:
     def __init__(self, start: JourneyStart) -> None:
         self._start = start
         self._profile = start.profile
-        self._state = JourneyState(case_ref=start.case_ref, policy=start.profile.pin, stage=Stage.AWAITING_SECTION_47)
+        self._state = start.carried or JourneyState(
+            case_ref=start.case_ref, policy=start.profile.pin, stage=Stage.AWAITING_SECTION_47
+        )
         self._changed = False
+        self._review_boundary = False
         self._indexed: dict[str, object] = {}
 
     @workflow.run
     async def run(self, start: JourneyStart) -> JourneyState:
-        self._check_new_event(start.strategy_discussion.event_id)
-        await self._strategy_discussion_held(start.strategy_discussion)
+        if start.carried is None:
+            self._check_new_event(start.strategy_discussion.event_id)
+            await self._strategy_discussion_held(start.strategy_discussion)
         while self._state.stage is not Stage.CLOSED:
+            if self._time_for_a_fresh_history():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    JourneyStart(case_ref=start.case_ref, profile=start.profile,
+                                 strategy_discussion=start.strategy_discussion,
+                                 carried=plan.carry_forward(self._state))
+                )
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._publish()
         return self._state
+
+    def _time_for_a_fresh_history(self) -> bool:
+        return self._state.stage is Stage.ON_PLAN and (
+            self._review_boundary or workflow.info().is_continue_as_new_suggested()
+        )
 
     # -- Queries -----------------------------------------------------------------
 
@@ -143,8 +180,11 @@ class ChildProtectionJourney:
             "delay_agreed": self._state.delay is not None,
         }
         if event.decision == "plan":
-            self._state.stage = Stage.ON_PLAN
-            self._state.deadlines.extend(plan_deadlines(self._profile, event.held_on))
+            if workflow.patched(PLAN_STAGE_PATCH):
+                plan.start_plan(self._state, self._profile, event)
+            else:
+                self._state.stage = Stage.ON_PLAN
+                self._state.deadlines.extend(plan_deadlines(self._profile, event.held_on))
             summary = f"ICPC held {event.held_on}: child protection plan ({event.category})"
         else:
             self._close("ICPC decided no plan: child in need follow-up")
@@ -184,6 +224,121 @@ class ChildProtectionJourney:
         self._check_not_future(event.decided_on, "decided_on")
         if event.decided_on < self._state.section_47_initiated_on:
             raise EventRejected("decided_on is before the section 47 enquiry was initiated")
+
+    # -- The plan: each event is checked and applied by domain.plan -------------------
+
+    @workflow.update
+    async def lead_social_worker_named(self, event: LeadSocialWorkerNamed) -> JourneyState:
+        return await self._plan_event(event)
+
+    @lead_social_worker_named.validator
+    def _validate_lead_social_worker_named(self, event: LeadSocialWorkerNamed) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def lead_social_worker_cover(self, event: LeadSocialWorkerCover) -> JourneyState:
+        return await self._plan_event(event)
+
+    @lead_social_worker_cover.validator
+    def _validate_lead_social_worker_cover(self, event: LeadSocialWorkerCover) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def core_group_members_recorded(self, event: CoreGroupMembersRecorded) -> JourneyState:
+        return await self._plan_event(event)
+
+    @core_group_members_recorded.validator
+    def _validate_core_group_members_recorded(self, event: CoreGroupMembersRecorded) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def core_group_held(self, event: CoreGroupHeld) -> JourneyState:
+        return await self._plan_event(event)
+
+    @core_group_held.validator
+    def _validate_core_group_held(self, event: CoreGroupHeld) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def visit_made(self, event: VisitMade) -> JourneyState:
+        return await self._plan_event(event)
+
+    @visit_made.validator
+    def _validate_visit_made(self, event: VisitMade) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def task_completed(self, event: TaskCompleted) -> JourneyState:
+        return await self._plan_event(event)
+
+    @task_completed.validator
+    def _validate_task_completed(self, event: TaskCompleted) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def review_scheduled(self, event: ReviewScheduled) -> JourneyState:
+        return await self._plan_event(event)
+
+    @review_scheduled.validator
+    def _validate_review_scheduled(self, event: ReviewScheduled) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def review_held(self, event: ReviewHeld) -> JourneyState:
+        return await self._plan_event(event)
+
+    @review_held.validator
+    def _validate_review_held(self, event: ReviewHeld) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def plan_ended(self, event: PlanEnded) -> JourneyState:
+        return await self._plan_event(event)
+
+    @plan_ended.validator
+    def _validate_plan_ended(self, event: PlanEnded) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def child_missing(self, event: ChildMissing) -> JourneyState:
+        return await self._plan_event(event)
+
+    @child_missing.validator
+    def _validate_child_missing(self, event: ChildMissing) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def child_found(self, event: ChildFound) -> JourneyState:
+        return await self._plan_event(event)
+
+    @child_found.validator
+    def _validate_child_found(self, event: ChildFound) -> None:
+        self._validate_plan_event(event)
+
+    @workflow.update
+    async def significant_event(self, event: SignificantEvent) -> JourneyState:
+        return await self._plan_event(event)
+
+    @significant_event.validator
+    def _validate_significant_event(self, event: SignificantEvent) -> None:
+        self._validate_plan_event(event)
+
+    def _validate_plan_event(self, event) -> None:
+        self._check_new_event(event.event_id)
+        self._check_not_future(plan.event_date(event), "the event's date")
+        try:
+            plan.check(self._state, self._profile, event)
+        except plan.InvalidEvent as err:
+            raise EventRejected(str(err)) from None
+
+    async def _plan_event(self, event) -> JourneyState:
+        effect = plan.apply(self._state, self._profile, event)
+        self._accept(event.event_id)
+        self._review_boundary = self._review_boundary or effect.review_boundary
+        await self._record(event.event_id, event.type, effect.occurred_on, effect.summary, effect.details)
+        for notice in effect.notices:
+            await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
+        return self._state
 
     # -- The procedure -----------------------------------------------------------
 
@@ -228,35 +383,29 @@ class ChildProtectionJourney:
         await self._escalate_overdue(deadline)
 
     def _timer_summary(self, deadline: Deadline) -> str:
+        kind = KINDS[deadline.kind]
+        then = f"escalate to {kind.escalate_to.replace('_', ' ')} if not {kind.unmet}"
         if deadline.agreed_target:
-            return f"{deadline.label} agreed delay ends {deadline.agreed_target} (due {deadline.due}): escalate if not held"
-        return f"{deadline.label} due {deadline.due} ({self._profile.rule(deadline.rule).describe()}): escalate if not held"
+            return f"{deadline.label} agreed delay ends {deadline.agreed_target} (due {deadline.due}): {then}"
+        rule = self._profile.rules.get(deadline.rule)
+        return f"{deadline.label} due {deadline.due} ({rule.describe() if rule else deadline.reason}): {then}"
 
     async def _escalate_overdue(self, deadline: Deadline) -> None:
+        kind = KINDS[deadline.kind]
         deadline.status = DeadlineStatus.OVERDUE
         passed = deadline.alarm_date
         what = f"{deadline.kind}-overdue-{passed.isoformat()}"
         self._state.escalations.append(what)
         agreed = f"the agreed delay to {passed}" if deadline.agreed_target else f"its deadline {deadline.due}"
-        summary = f"{deadline.label} not held by {agreed}"
-        event_id = self._state.strategy_discussions[-1].event_id
+        summary = f"{deadline.label} not {kind.unmet} by {agreed}"
         self._publish()
-        await self._record(event_id, f"{deadline.kind}_overdue", passed, summary, {"reason": deadline.reason})
-        await workflow.execute_activity_method(
-            NotifyActivities.send_notification,
-            NotificationRequest(
-                reference=effect_key(workflow.info().workflow_id, event_id, what),
-                case_ref=self._state.case_ref,
-                workflow_id=workflow.info().workflow_id,
-                template="overdue_escalation",
-                recipient_role="team_manager",
-                subject=f"Overdue: {deadline.label} for case {self._state.case_ref}",
-                body=f"{summary}. {deadline.reason}. Agree a delay with reasons, or hold the conference.",
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Escalate to team manager: {summary}",
-        )
+        await self._record(what, f"{deadline.kind}_overdue", passed, summary, {"reason": deadline.reason})
+        await self._notify(what, "escalation", plan.Notice(
+            role=kind.escalate_to,
+            template="overdue_escalation",
+            subject=f"Overdue: {deadline.label} for case {self._state.case_ref}",
+            body=f"{summary}. {deadline.reason}. {kind.advice}",
+        ))
 
     def _close(self, because: str) -> None:
         self._state.stage = Stage.CLOSED
@@ -280,6 +429,24 @@ class ChildProtectionJourney:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
             summary=f"Record: {summary}",
+        )
+
+    async def _notify(self, event_id: str, what: str, notice: plan.Notice) -> None:
+        workflow_id = workflow.info().workflow_id
+        await workflow.execute_activity_method(
+            NotifyActivities.send_notification,
+            NotificationRequest(
+                reference=effect_key(workflow_id, event_id, what),
+                case_ref=self._state.case_ref,
+                workflow_id=workflow_id,
+                template=notice.template,
+                recipient_role=notice.role,
+                subject=notice.subject,
+                body=notice.body,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary=f"Notify {notice.role.replace('_', ' ')}: {notice.subject}",
         )
 
     def _accept(self, event_id: str) -> None:

@@ -10,7 +10,7 @@ from temporalio.api.enums.v1 import EventType
 
 from domain.deadlines import DeadlineStatus
 from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
-from domain.calendar import WorkingDayCalendar
+from domain.calendar import WorkingDayCalendar, add_months
 from domain.state import JourneyState, Stage
 from starter.client import EventRejected, JourneyExists
 from tests.conftest import JourneyWorld, eventually
@@ -66,8 +66,10 @@ async def test_icpc_held_on_time_starts_a_plan(world: JourneyWorld) -> None:
 
     assert state.stage is Stage.ON_PLAN
     assert state.deadline("icpc").status is DeadlineStatus.MET
-    upcoming = {row.kind for row in state.deadlines if row.status is DeadlineStatus.UPCOMING}
-    assert {"first_core_group", "first_review"} <= upcoming
+    plan = {row.kind: row for row in state.deadlines if row.status is DeadlineStatus.OPEN}
+    assert plan["core_group"].due == WorkingDayCalendar().add_working_days(held_on, 10)
+    assert plan["review"].due == add_months(held_on, 3)
+    assert {"visit", "bedroom_seen"} <= set(plan)
     kinds = [row.kind for row in world.records(CASE)]
     assert kinds == ["strategy_discussion", "icpc_held"]
     assert world.letters() == []

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from domain.events import JourneyStart
+from domain.state import JourneyStart
 from workflows.journey import ChildProtectionJourney
 from workflows.sandbox import workflow_runner
 

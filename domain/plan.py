@@ -1,0 +1,431 @@
+"""The child protection plan: what each event means for the journey's deadlines.
+
+Pure functions over :class:`JourneyState`, so the workflow stays a thin reader
+of the procedure and every rule here is testable without Temporal:
+
+- ``check(state, profile, event)`` raises :class:`InvalidEvent` with a sentence a
+  caller can act on, and changes nothing (it runs in the update validator);
+- ``apply(state, profile, event)`` changes the state and returns the
+  :class:`Effect`: the record to write and the people to notify.
+
+Timescales are looked up in the journey's pinned profile by rule key
+(``domain.policy.KNOWN_RULES``); a rule the profile lacks sets no deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from domain.deadlines import KINDS, Deadline, DeadlineStatus, calendar_for, deadline
+from domain.events import (
+    Category,
+    ChildFound,
+    ChildMissing,
+    CoreGroupHeld,
+    CoreGroupMembersRecorded,
+    EndingReason,
+    IcpcHeld,
+    LeadSocialWorkerCover,
+    LeadSocialWorkerNamed,
+    PlanEnded,
+    ReviewHeld,
+    ReviewScheduled,
+    SignificantEvent,
+    Task,
+    TaskCompleted,
+    VisitMade,
+)
+from domain.policy import Profile
+from domain.state import JourneyState, Stage
+
+
+class InvalidEvent(ValueError):
+    """An event that does not fit the journey as it stands."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification to a role (resolved to an address outside Temporal)."""
+
+    role: str
+    template: str
+    subject: str
+    body: str
+
+
+@dataclass
+class Effect:
+    summary: str
+    occurred_on: date
+    details: dict[str, Any] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    #: A review was held and the plan goes on: a good moment for a fresh history.
+    review_boundary: bool = False
+
+
+# -- Deadlines ----------------------------------------------------------------
+
+
+def _open(state: JourneyState, profile: Profile, kind: str, rule_key: str, anchor: date, label: str | None = None) -> None:
+    """Open the next deadline of ``kind`` (replacing any still open), if the profile has the rule."""
+    if rule_key not in profile.rules:
+        return
+    _supersede(state, kind)
+    state.deadlines.append(deadline(profile, kind, rule_key, anchor, label))
+
+
+def _supersede(state: JourneyState, kind: str) -> None:
+    row = state.open_deadline(kind)
+    if row is not None:
+        row.status = DeadlineStatus.SUPERSEDED
+
+
+def _meet(state: JourneyState, kind: str, on: date) -> Deadline | None:
+    row = state.open_deadline(kind)
+    if row is not None:
+        row.status = DeadlineStatus.MET if on <= row.due else DeadlineStatus.MET_LATE
+    return row
+
+
+def _review_limit(state: JourneyState) -> Deadline:
+    return state.open_deadline("review")
+
+
+def _open_midway_meeting(state: JourneyState, profile: Profile) -> None:
+    option = profile.options.get("midway_meeting_between_conferences")
+    review = _review_limit(state)
+    if not option or not option.value or review is None:
+        return
+    _supersede(state, "midway_meeting")
+    start = state.last_conference_on
+    due = start + (review.due - start) / 2
+    state.deadlines.append(Deadline(
+        kind="midway_meeting", label=KINDS["midway_meeting"].label, rule="midway_meeting_between_conferences",
+        due=due, reason=f"half way between {start} and the review limit {review.due} ({option.citation})",
+    ))
+
+
+# -- Starting the plan ----------------------------------------------------------
+
+
+def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
+    """The ICPC decided on a plan: set running every timescale the profile gives for it."""
+    state.stage = Stage.ON_PLAN
+    state.plan_started_on = state.last_conference_on = icpc.held_on
+    state.category = icpc.category
+    held = icpc.held_on
+    _open(state, profile, "visit", "first_visit" if "first_visit" in profile.rules else "visit_interval", held,
+          "First lead social worker visit")
+    _open(state, profile, "core_group", "first_core_group", held, "First core group meeting")
+    _open(state, profile, "review", "first_review", held, "First review conference")
+    _open(state, profile, "core_assessment", "core_assessment", held)
+    _open(state, profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
+    _open(state, profile, "bedroom_seen", "child_bedroom_seen_interval", held)
+    _open_midway_meeting(state, profile)
+
+
+# -- Checking events ------------------------------------------------------------
+
+
+def check(state: JourneyState, profile: Profile, event) -> None:
+    """Raise :class:`InvalidEvent` if ``event`` cannot happen now; changes nothing."""
+    if state.stage is not Stage.ON_PLAN:
+        raise InvalidEvent(f"{event.type} is accepted only while the child is on a plan (stage {state.stage.value})")
+    on = event_date(event)
+    if on < state.plan_started_on:
+        raise InvalidEvent(f"{event.type} is dated {on}, before the plan started ({state.plan_started_on})")
+    checker = _CHECKS.get(type(event))
+    if checker:
+        checker(state, profile, event)
+
+
+def _check_core_group(state: JourneyState, profile: Profile, event: CoreGroupHeld) -> None:
+    if event.next_meeting_on and "core_group_interval" in profile.rules:
+        limit = calendar_for(profile.closure_days).due(event.held_on, profile.rule("core_group_interval")).due
+        if event.next_meeting_on > limit:
+            raise InvalidEvent(
+                f"next_meeting_on {event.next_meeting_on} is later than the core group interval allows ({limit}: "
+                f"{profile.rule('core_group_interval').describe()} the meeting, {profile.rule('core_group_interval').citation})"
+            )
+
+
+def _check_task(state: JourneyState, profile: Profile, event: TaskCompleted) -> None:
+    if state.open_deadline(event.task.value) is None:
+        raise InvalidEvent(f"there is no open {KINDS[event.task.value].label.lower()} deadline to complete")
+
+
+def _check_review_scheduled(state: JourneyState, profile: Profile, event: ReviewScheduled) -> None:
+    limit = _review_limit(state)
+    if event.review_date < event.scheduled_on:
+        raise InvalidEvent("review_date is before the day it was scheduled")
+    if limit is not None and event.review_date > limit.due:
+        raise InvalidEvent(
+            f"the review cannot be postponed past {limit.due} ({limit.reason}); "
+            "a review may be brought forward but never put back past its limit"
+        )
+
+
+def _check_review_held(state: JourneyState, profile: Profile, event: ReviewHeld) -> None:
+    if event.held_on < state.last_conference_on:
+        raise InvalidEvent(f"held_on {event.held_on} is before the last conference ({state.last_conference_on})")
+    if event.outcome == "change_category" and event.category == state.category:
+        raise InvalidEvent(f"the plan's category is already {state.category.value}")
+    if event.outcome != "end_plan":
+        return
+    first_review = state.reviews_held == 0
+    neglect_rule = profile.options.get("neglect_plan_not_ended_at_first_review")
+    if first_review and neglect_rule and neglect_rule.value and state.category is Category.NEGLECT:
+        raise InvalidEvent(
+            f"a plan under neglect is not ended at the first review in this authority ({neglect_rule.citation})"
+        )
+    exceptional_rule = profile.options.get("plan_not_ended_at_first_review")
+    if first_review and exceptional_rule and exceptional_rule.value and event.exceptional_circumstance is None:
+        raise InvalidEvent(
+            "a plan is ended at the first review only in exceptional circumstances (the perpetrator is in custody "
+            f"on a significant sentence, or has died): give exceptional_circumstance ({exceptional_rule.citation})"
+        )
+    endorsement = profile.options.get("plan_end_needs_chair_endorsement")
+    if endorsement and endorsement.value and not event.chair_endorsed_ending:
+        raise InvalidEvent(f"ending a plan needs the independent chair's explicit endorsement ({endorsement.citation})")
+
+
+def _check_child_found(state: JourneyState, profile: Profile, event: ChildFound) -> None:
+    if state.missing_since is None:
+        raise InvalidEvent("the child is not recorded as missing")
+    if event.found_on < state.missing_since:
+        raise InvalidEvent(f"found_on {event.found_on} is before the child went missing ({state.missing_since})")
+
+
+def _check_child_missing(state: JourneyState, profile: Profile, event: ChildMissing) -> None:
+    if state.missing_since is not None:
+        raise InvalidEvent(f"the child is already recorded as missing since {state.missing_since}")
+
+
+_CHECKS = {
+    CoreGroupHeld: _check_core_group,
+    TaskCompleted: _check_task,
+    ReviewScheduled: _check_review_scheduled,
+    ReviewHeld: _check_review_held,
+    ChildFound: _check_child_found,
+    ChildMissing: _check_child_missing,
+}
+
+
+def event_date(event) -> date:
+    """The day an event happened, whatever the event calls it."""
+    for name in ("held_on", "visited_on", "named_on", "absent_from", "recorded_on", "completed_on",
+                 "scheduled_on", "ended_on", "reported_on", "found_on", "occurred_on"):
+        if hasattr(event, name):
+            return getattr(event, name)
+    raise TypeError(f"{type(event).__name__} has no date")  # pragma: no cover - every event has one
+
+
+# -- Applying events --------------------------------------------------------------
+
+
+def apply(state: JourneyState, profile: Profile, event) -> Effect:
+    """Change ``state`` for ``event`` (already checked); return what to record and whom to tell."""
+    return _APPLY[type(event)](state, profile, event)
+
+
+def _lead_social_worker_named(state, profile, event: LeadSocialWorkerNamed) -> Effect:
+    state.lead_social_worker = event.staff_ref
+    return Effect(f"Lead social worker named: {event.staff_ref}", event.named_on, {"staff_ref": event.staff_ref})
+
+
+def _lead_social_worker_cover(state, profile, event: LeadSocialWorkerCover) -> Effect:
+    state.cover = event
+    return Effect(
+        f"Lead social worker absent {event.absent_from} to {event.absent_to}; cover {event.cover_staff_ref}",
+        event.absent_from,
+        {"cover_staff_ref": event.cover_staff_ref, "absent_to": event.absent_to.isoformat(), "parents_informed": True},
+    )
+
+
+def _core_group_members(state, profile, event: CoreGroupMembersRecorded) -> Effect:
+    state.core_group_members = list(event.members)
+    return Effect(
+        f"Core group members recorded ({len(event.members)})", event.recorded_on,
+        {"members": [member.model_dump() for member in event.members]},
+    )
+
+
+def _core_group_held(state, profile, event: CoreGroupHeld) -> Effect:
+    met = _meet(state, "core_group", event.held_on)
+    _open(state, profile, "core_group", "core_group_interval", event.held_on, "Core group meeting")
+    _open(state, profile, "core_group_minutes", "core_group_minutes", event.held_on)
+    late = met is not None and met.status is DeadlineStatus.MET_LATE
+    return Effect(
+        f"Core group held {event.held_on}" + (f" (late: due {met.due})" if late else ""),
+        event.held_on,
+        {"attended": event.attended, "decisions": event.decisions, "actions": event.actions,
+         "next_meeting_on": event.next_meeting_on.isoformat() if event.next_meeting_on else None, "late": late},
+    )
+
+
+def _visit_made(state, profile, event: VisitMade) -> Effect:
+    details = {"outcome": event.outcome, "seen_alone": event.seen_alone, "bedroom_seen": event.bedroom_seen}
+    if event.outcome == "no_access":
+        # Seed 000: difficulty getting access to the child goes to the line manager; the visit is still owed.
+        return Effect(
+            f"No access to the child on {event.visited_on}: visit still due", event.visited_on, details,
+            [Notice("line_manager", "no_access", f"No access to the child on case {state.case_ref}",
+                    f"The lead social worker could not see the child on {event.visited_on}. "
+                    "Seed 000: the line manager and core group members must be informed.")],
+        )
+    met = _meet(state, "visit", event.visited_on)
+    _open(state, profile, "visit", "visit_interval", event.visited_on, "Lead social worker visit")
+    if event.bedroom_seen:
+        _meet(state, "bedroom_seen", event.visited_on)
+        _open(state, profile, "bedroom_seen", "child_bedroom_seen_interval", event.visited_on)
+    late = met is not None and met.status is DeadlineStatus.MET_LATE
+    return Effect(f"Child seen on {event.visited_on}" + (f" (late: due {met.due})" if late else ""),
+                  event.visited_on, {**details, "late": late})
+
+
+def _task_completed(state, profile, event: TaskCompleted) -> Effect:
+    met = _meet(state, event.task.value, event.completed_on)
+    label = KINDS[event.task.value].label
+    late = met.status is DeadlineStatus.MET_LATE
+    return Effect(f"{label}: done {event.completed_on}" + (f" (late: due {met.due})" if late else ""),
+                  event.completed_on, {"task": event.task.value, "due": met.due.isoformat(), "late": late})
+
+
+def _review_scheduled(state, profile, event: ReviewScheduled) -> Effect:
+    state.review_date = event.review_date
+    _open(state, profile, "review_invitations", "review_invitation_notice", event.review_date)
+    _open(state, profile, "review_reports", "review_reports_before_conference", event.review_date)
+    early = event.brought_forward_because is not None
+    summary = f"Review conference booked for {event.review_date}"
+    if early:
+        summary += f", brought forward: {event.brought_forward_because.value.replace('_', ' ')}"
+    return Effect(summary, event.scheduled_on, {
+        "review_date": event.review_date.isoformat(),
+        "brought_forward_because": event.brought_forward_because.value if early else None,
+    })
+
+
+def _review_held(state, profile, event: ReviewHeld) -> Effect:
+    met = _meet(state, "review", event.held_on)
+    for kind in ("review_invitations", "review_reports", "midway_meeting"):
+        row = state.open_deadline(kind)
+        if row is not None:
+            row.status = DeadlineStatus.CANCELLED
+    state.reviews_held += 1
+    state.last_conference_on = event.held_on
+    state.review_date = None
+    details = {"outcome": event.outcome, "review_number": state.reviews_held,
+               "late": met is not None and met.status is DeadlineStatus.MET_LATE}
+    if event.outcome == "end_plan":
+        details["exceptional_circumstance"] = event.exceptional_circumstance
+        effect = _end_plan(state, event.held_on, "the review conference ended the plan", details)
+        return effect
+    if event.outcome == "change_category":
+        details["from_category"], details["category"] = state.category, event.category
+        state.category = event.category
+    _open(state, profile, "review", "review_interval", event.held_on, "Review conference")
+    if "core_group_after_review" in profile.rules:
+        after_review = deadline(profile, "core_group", "core_group_after_review", event.held_on)
+        current = state.open_deadline("core_group")
+        if current is None or after_review.due < current.due:
+            _supersede(state, "core_group")
+            state.deadlines.append(after_review)
+    _open_midway_meeting(state, profile)
+    summary = f"Review conference {state.reviews_held} held {event.held_on}: plan continues"
+    if event.outcome == "change_category":
+        summary += f", category now {event.category.value}"
+    return Effect(summary, event.held_on, details, review_boundary=True)
+
+
+def _plan_ended(state, profile, event: PlanEnded) -> Effect:
+    reason = event.reason.value.replace("_", " ")
+    details = {"reason": event.reason.value}
+    effect = _end_plan(state, event.ended_on, f"plan ended: {reason}", details)
+    if event.reason is EndingReason.DIED:
+        # Seed 000: the senior manager is told, and a practice review considered.
+        details["consider_practice_review"] = True
+        effect.notices.append(Notice(
+            "senior_child_protection_manager", "child_death",
+            f"Death of a child subject to a plan: case {state.case_ref}",
+            "Seed 000: notify the safeguarding partnership and consider a Child Safeguarding Practice Review.",
+        ))
+    return effect
+
+
+def _end_plan(state: JourneyState, on: date, because: str, details: dict) -> Effect:
+    for row in state.deadlines:
+        if row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE):
+            row.status = DeadlineStatus.CANCELLED
+    state.stage = Stage.CLOSED
+    state.closed_because = because
+    subject = f"Child protection plan ended: case {state.case_ref}"
+    body = f"The child protection plan ended on {on}: {because}. Section 17 support may continue (seed 002, 43)."
+    # Seed 002, 47: every agency at the original conference, and health and education specifically.
+    notices = [Notice(role, "plan_ended", subject, body) for role in ("all_agencies", "health", "education")]
+    return Effect(f"Plan ended {on}: {because}", on, details, notices)
+
+
+def _child_missing(state, profile, event: ChildMissing) -> Effect:
+    state.missing_since = event.reported_on
+    if "missing_child_traced" in profile.rules:
+        _open(state, profile, "child_traced", "missing_child_traced", event.reported_on)
+    body = f"The child on case {state.case_ref} was reported missing on {event.reported_on}."
+    return Effect(f"Child reported missing {event.reported_on}", event.reported_on, {}, [
+        Notice("lead_social_worker", "child_missing", f"Missing child: case {state.case_ref}", body),
+        Notice("conference_chair", "child_missing", f"Missing child: case {state.case_ref}", body),
+    ])
+
+
+def _child_found(state, profile, event: ChildFound) -> Effect:
+    missing_since = state.missing_since
+    state.missing_since = None
+    _meet(state, "child_traced", event.found_on)
+    body = f"The child on case {state.case_ref}, missing since {missing_since}, was found on {event.found_on}."
+    return Effect(f"Child found {event.found_on}", event.found_on, {"missing_since": missing_since.isoformat()}, [
+        Notice("lead_social_worker", "child_found", f"Child found: case {state.case_ref}", body),
+        Notice("conference_chair", "child_found", f"Child found: case {state.case_ref}", body),
+    ])
+
+
+def _significant_event(state, profile, event: SignificantEvent) -> Effect:
+    kind = event.kind.value.replace("_", " ")
+    body = f"Significant event on case {state.case_ref} on {event.occurred_on}: {kind}."
+    details = {"kind": event.kind.value}
+    if "significant_event_to_chair" in profile.rules:
+        due = calendar_for(profile.closure_days).due(event.occurred_on, profile.rule("significant_event_to_chair"))
+        details["chair_told_by"] = due.due.isoformat()
+        body += f" The chair is to be told by {due.due} ({due.reason}); this notice does that."
+    return Effect(f"Significant event {event.occurred_on}: {kind}", event.occurred_on, details, [
+        Notice("conference_chair", "significant_event", f"Significant event: case {state.case_ref}", body),
+        Notice("lead_social_worker", "significant_event", f"Significant event: case {state.case_ref}", body),
+    ])
+
+
+_APPLY = {
+    LeadSocialWorkerNamed: _lead_social_worker_named,
+    LeadSocialWorkerCover: _lead_social_worker_cover,
+    CoreGroupMembersRecorded: _core_group_members,
+    CoreGroupHeld: _core_group_held,
+    VisitMade: _visit_made,
+    TaskCompleted: _task_completed,
+    ReviewScheduled: _review_scheduled,
+    ReviewHeld: _review_held,
+    PlanEnded: _plan_ended,
+    ChildMissing: _child_missing,
+    ChildFound: _child_found,
+    SignificantEvent: _significant_event,
+}
+
+#: Task names double as deadline kinds.
+assert {task.value for task in Task} <= set(KINDS)
+
+
+def carry_forward(state: JourneyState) -> JourneyState:
+    """The state a continued-as-new run starts from: closed deadline rows are in the records already."""
+    live = (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE, DeadlineStatus.UPCOMING)
+    return state.model_copy(update={
+        "deadlines": [row for row in state.deadlines if row.status in live],
+        "run": state.run + 1,
+    })
