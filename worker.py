@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.db import data_dir, make_engine
+from activities.db import make_engine
 from activities.log import configure_logging, get_logger
-from activities.notify import FileSender, NotificationSender, NotifyActivities
+from activities.notify import NotificationSender, NotifyActivities, sender_from_config
 from activities.records import RecordActivities
 from starter.client import TASK_QUEUE, connect
 from workflows.journey import ChildProtectionJourney
@@ -26,7 +26,7 @@ def build_worker(
     sender: NotificationSender | None = None,
 ) -> Worker:
     engine = engine or make_engine()
-    sender = sender or FileSender(data_dir() / "notifications.jsonl")
+    sender = sender or sender_from_config()
     records = RecordActivities(engine)
     notify = NotifyActivities(engine, sender)
     return Worker(

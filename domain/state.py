@@ -40,6 +40,8 @@ class JourneyState(BaseModel):
     closed_because: str | None = None
     deadlines: list[Deadline] = []
     escalations: list[str] = []
+    #: Notices that could not be delivered (no address for a role, refused by the sender).
+    undelivered: list[str] = []
     event_ids: list[str] = []
     # The plan
     plan_started_on: date | None = None

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
@@ -432,7 +432,20 @@ class ChildProtectionJourney:
         )
 
     async def _notify(self, event_id: str, what: str, notice: plan.Notice) -> None:
+        """Send a notice; one that can never be sent is recorded, and the journey goes on."""
         workflow_id = workflow.info().workflow_id
+        try:
+            await self._send(workflow_id, event_id, what, notice)
+        except ActivityError as err:
+            # Only a non-retryable failure gets here (a role with no address, Notify refusing the
+            # request): failing the journey would stop every deadline, so it is shown and recorded.
+            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
+            self._state.undelivered.append(f"{notice.role}: {notice.subject} ({cause})")
+            workflow.logger.warning("notification not delivered", extra={"role": notice.role, "cause": cause})
+            await self._record(f"{event_id}/{what}", "notification_undelivered", london_date(workflow.now()),
+                               f"Not delivered to {notice.role.replace('_', ' ')}: {notice.subject}", {"cause": cause})
+
+    async def _send(self, workflow_id: str, event_id: str, what: str, notice: plan.Notice) -> None:
         await workflow.execute_activity_method(
             NotifyActivities.send_notification,
             NotificationRequest(

@@ -12,7 +12,10 @@ from domain.deadlines import DeadlineStatus
 from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
 from domain.calendar import WorkingDayCalendar, add_months
 from domain.state import JourneyState, Stage
-from starter.client import EventRejected, JourneyExists
+from temporalio.exceptions import ApplicationError
+
+from starter.client import EventRejected, JourneyExists, Journeys
+from worker import build_worker
 from tests.conftest import JourneyWorld, eventually
 from workflows import search_attributes as sa
 
@@ -276,3 +279,30 @@ async def test_a_journey_cannot_start_from_a_discussion_in_the_future(world: Jou
     tomorrow = await world.today() + timedelta(days=1)
     with pytest.raises(EventRejected, match="in the future"):
         await start(world, held_on=tomorrow)
+
+
+class NoAddressForTeamManagers:
+    """A sender configured without the team managers' address."""
+
+    def send(self, request) -> None:
+        raise ApplicationError("no address for role team_manager", non_retryable=True, type="NotifyConfigError")
+
+
+async def test_an_escalation_that_cannot_be_delivered_is_recorded_and_the_journey_goes_on(
+    world: JourneyWorld,
+) -> None:
+    journeys = Journeys(world.env.client, "no-address", clock=world.env.get_current_time)
+    async with build_worker(world.env.client, task_queue="no-address", engine=world.engine,
+                            sender=NoAddressForTeamManagers()):
+        await journeys.start(CASE, "darlington", discussion(await world.today()))
+        await world.days_pass(30)
+
+        async def undelivered() -> bool:
+            return bool((await journeys.state(CASE)).undelivered)
+        await eventually(undelivered)
+        state = await journeys.state(CASE)
+        assert "no address for role team_manager" in state.undelivered[0]
+        assert state.stage is Stage.AWAITING_ICPC  # still running, still waiting for the conference
+        assert "notification_undelivered" in [row.kind for row in world.records(CASE)]
+        held = await journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="no_plan"))
+        assert held.stage is Stage.CLOSED
