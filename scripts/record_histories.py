@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
@@ -26,10 +27,19 @@ from activities.db import make_engine  # noqa: E402
 from activities.notify import FileSender  # noqa: E402
 from domain.deadlines import london_date  # noqa: E402
 from domain.events import (  # noqa: E402
+    ChildFound,
+    ChildMissing,
     ConferenceNotRequired,
+    CoreGroupHeld,
     IcpcDelayAgreed,
     IcpcHeld,
+    LeadSocialWorkerNamed,
+    PlanEnded,
+    ReviewHeld,
+    ReviewScheduled,
+    SignificantEvent,
     StrategyDiscussion,
+    VisitMade,
     workflow_id_for,
 )
 from starter.client import Journeys, register_search_attributes  # noqa: E402
@@ -75,18 +85,68 @@ async def not_required(env, journeys, case):
         reasons="Section 47 enquiry found no continuing risk of significant harm"))
 
 
+async def plan_through_first_review(env, journeys, case):
+    await plan_on_time(env, journeys, case)
+    state = await journeys.state(case)
+    await journeys.send(case, LeadSocialWorkerNamed(event_id="lsw-1", named_on=await today(env), staff_ref="SW-1042"))
+    await journeys.send(case, ReviewScheduled(
+        event_id="book-1", scheduled_on=await today(env), review_date=state.deadline("review").due - timedelta(days=7)))
+    for _ in range(6):
+        state = await journeys.state(case)
+        await env.sleep(timedelta(days=(state.deadline("visit").due - await today(env)).days))
+        await journeys.send(case, VisitMade(event_id=f"visit-{await today(env)}", visited_on=await today(env),
+                                            outcome="seen", bedroom_seen=True))
+        if state.open_deadline("core_group") and state.deadline("core_group").due <= await today(env) + timedelta(days=3):
+            await journeys.send(case, CoreGroupHeld(event_id=f"cg-{await today(env)}", held_on=await today(env),
+                                                    attended=["social worker", "school"]))
+    state = await journeys.state(case)
+    await env.sleep(timedelta(days=(state.review_date - await today(env)).days))
+    await journeys.send(case, ReviewHeld(event_id="review-1", held_on=await today(env), outcome="continue"))
+    await asyncio.sleep(1)  # the journey continues as new
+    await journeys.send(case, VisitMade(event_id="visit-after-review", visited_on=await today(env), outcome="no_access"))
+
+
+async def plan_missing_child_then_ended(env, journeys, case):
+    await journeys.start(case, "local-guide", StrategyDiscussion(event_id="sd-1", held_on=await today(env), initiated_section_47=True))
+    await env.sleep(timedelta(days=6))
+    await journeys.send(case, IcpcHeld(event_id="icpc-1", held_on=await today(env), decision="plan", category="sexual_abuse"))
+    await journeys.send(case, ChildMissing(event_id="missing-1", reported_on=await today(env)))
+    await env.sleep(timedelta(days=5))
+    await asyncio.sleep(1)  # escalations for the missed visit and the untraced child
+    await journeys.send(case, ChildFound(event_id="found-1", found_on=await today(env)))
+    await journeys.send(case, SignificantEvent(event_id="se-1", occurred_on=await today(env), kind="police_involvement"))
+    await journeys.send(case, PlanEnded(event_id="end-1", ended_on=await today(env), reason="became_looked_after"))
+
+
+async def every_run(env, workflow_id):
+    """The histories of a journey's runs, first to last, following each continue-as-new."""
+    first = await env.client.get_workflow_handle(workflow_id).fetch_history()
+    run_id = first.events[0].workflow_execution_started_event_attributes.first_execution_run_id
+    histories, handle = [], env.client.get_workflow_handle(workflow_id, run_id=run_id)
+    while True:
+        history = await handle.fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        if last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            return histories
+        new_run = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+        handle = env.client.get_workflow_handle(workflow_id, run_id=new_run)
+
+
 SCENARIOS = {
     "icpc_plan_on_time": plan_on_time,
     "icpc_overdue_then_no_plan": overdue_then_no_plan,
     "icpc_delay_agreed_after_second_discussion": delay_agreed_then_second_discussion,
     "icpc_not_required": not_required,
+    "plan_through_first_review": plan_through_first_review,
+    "plan_missing_child_then_ended": plan_missing_child_then_ended,
 }
 
 
 async def main(overwrite: bool) -> None:
     for name, scenario in SCENARIOS.items():
         target = HISTORIES / f"{name}.json"
-        if target.exists() and not overwrite:
+        if (target.exists() or (HISTORIES / f"{name}.run1.json").exists()) and not overwrite:
             print(f"kept     {target.relative_to(ROOT)}")
             continue
         env = await WorkflowEnvironment.start_time_skipping(
@@ -97,13 +157,15 @@ async def main(overwrite: bool) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 engine = make_engine(f"sqlite:///{tmp}/records.db")
                 async with build_worker(env.client, task_queue="record", engine=engine, sender=FileSender(Path(tmp) / "n.jsonl")):
-                    journeys = Journeys(env.client, "record")
+                    journeys = Journeys(env.client, "record", clock=env.get_current_time)
                     case = "REC-0001"
                     await scenario(env, journeys, case)
-                    history = await env.client.get_workflow_handle(workflow_id_for(case)).fetch_history()
+                    runs = await every_run(env, workflow_id_for(case))
             HISTORIES.mkdir(parents=True, exist_ok=True)
-            target.write_text(history.to_json())
-            print(f"recorded {target.relative_to(ROOT)} ({len(history.events)} events)")
+            for number, history in enumerate(runs, start=1):
+                path = target if len(runs) == 1 else HISTORIES / f"{name}.run{number}.json"
+                path.write_text(history.to_json())
+                print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
         finally:
             await env.shutdown()
 
