@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -220,13 +222,17 @@ def _send(case_ref: str, event) -> None:
     _print_state(_run(go()), as_json=False)
 
 
+def _invalid(err) -> typer.Exit:
+    return _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in err.errors()))
+
+
 def _validated(model, **fields):
     from pydantic import ValidationError
 
     try:
         return model(**fields)
     except ValidationError as err:
-        raise _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in err.errors())) from None
+        raise _invalid(err) from None
 
 
 @journey_app.command("strategy-discussion")
@@ -277,6 +283,27 @@ def journey_not_required(
     """Record the team manager's decision that no ICPC is required."""
     _send(case_ref, _validated(ConferenceNotRequired, event_id=_event_id(event_id), decided_on=decided_on,
                                decided_by="team_manager", reasons=reasons))
+
+
+@journey_app.command("event")
+def journey_event(
+    case_ref: str,
+    event: Annotated[str, typer.Argument(help="the event as JSON with its \"type\", or @FILE, or - for stdin")],
+) -> None:
+    """Send any journey event as JSON (the same shape as the service API), e.g. a plan's visit:
+
+    cpj journey event CASE-0001 '{"type": "visit_made", "event_id": "v-1", "visited_on": "2027-01-05", "outcome": "seen"}'
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    from domain.events import JourneyEvent
+
+    text = sys.stdin.read() if event == "-" else Path(event[1:]).read_text() if event.startswith("@") else event
+    try:
+        parsed = TypeAdapter(JourneyEvent).validate_json(text)
+    except ValidationError as err:
+        raise _invalid(err) from None
+    _send(case_ref, parsed)
 
 
 # -- running -----------------------------------------------------------------

@@ -43,6 +43,12 @@ async def dev_server(tmp_path: Path) -> AsyncIterator[tuple[WorkflowEnvironment,
 
 
 async def cpj(env: WorkflowEnvironment, task_queue: str, *args: str) -> str:
+    code, out, err = await cpj_exit(env, task_queue, *args)
+    assert code == 0, err
+    return out
+
+
+async def cpj_exit(env: WorkflowEnvironment, task_queue: str, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         CPJ, *args,
         env={**os.environ, "CPJ_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
@@ -50,8 +56,7 @@ async def cpj(env: WorkflowEnvironment, task_queue: str, *args: str) -> str:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode()
+    return process.returncode, out.decode(), err.decode()
 
 
 async def test_journey_started_from_the_cli_waits_on_a_named_icpc_timer(dev_server) -> None:
@@ -104,3 +109,22 @@ async def test_a_production_cluster_gets_its_search_attributes_once() -> None:
         assert "already registered" in await cpj(env, "unused", "temporal", "register-search-attributes")
     finally:
         await env.shutdown()
+
+
+async def test_scripts_send_any_event_as_json_and_hear_why_a_bad_one_is_refused(dev_server) -> None:
+    env, task_queue = dev_server
+    today = london_date(await env.get_current_time()).isoformat()
+    await cpj(env, task_queue, "journey", "start", "SEF-2026-0001", "--policy", "sefton", "--strategy-discussion", today)
+
+    code, _, err = await cpj_exit(env, task_queue, "journey", "event", "SEF-2026-0001",
+                                  '{"type": "icpc_held", "event_id": "i-1", "held_on": "%s", "decision": "plan"}' % today)
+    assert code == 2 and "category" in err
+
+    code, _, err = await cpj_exit(env, task_queue, "journey", "event", "SEF-2026-0001",
+                                  '{"type": "visit_made", "event_id": "v-1", "visited_on": "%s", "outcome": "seen"}' % today)
+    assert code == 2 and "only while the child is on a plan" in err
+
+    shown = await cpj(env, task_queue, "journey", "event", "SEF-2026-0001",
+                      '{"type": "icpc_held", "event_id": "i-1", "held_on": "%s", "decision": "plan", '
+                      '"category": "neglect"}' % today)
+    assert "stage on_plan" in shown
