@@ -133,6 +133,8 @@ def check(state: JourneyState, profile: Profile, event) -> None:
     """Raise :class:`InvalidEvent` if ``event`` cannot happen now; changes nothing."""
     if state.stage is not Stage.ON_PLAN:
         raise InvalidEvent(f"{event.type} is accepted only while the child is on a plan (stage {state.stage.value})")
+    if state.plan_started_on is None:
+        raise InvalidEvent("this journey's plan began before plan events were tracked; it takes none")
     on = event_date(event)
     if on < state.plan_started_on:
         raise InvalidEvent(f"{event.type} is dated {on}, before the plan started ({state.plan_started_on})")

@@ -158,21 +158,15 @@ class Profile(BaseModel):
     rules: dict[str, Rule]
     options: dict[str, Option] = {}
 
-    @field_validator("rules")
+    @field_validator("rules", "options")
     @classmethod
-    def _known_rules(cls, rules: dict[str, Rule]) -> dict[str, Rule]:
-        unknown = sorted(set(rules) - set(KNOWN_RULES))
+    def _only_known_keys(cls, entries: dict, info) -> dict:
+        registry = {"rules": ("rule", "KNOWN_RULES", KNOWN_RULES), "options": ("option", "KNOWN_OPTIONS", KNOWN_OPTIONS)}
+        what, name, known = registry[info.field_name]
+        unknown = sorted(set(entries) - set(known))
         if unknown:
-            raise ValueError(f"unknown rule(s) {unknown}; known rules are listed in domain.policy.KNOWN_RULES")
-        return rules
-
-    @field_validator("options")
-    @classmethod
-    def _known_options(cls, options: dict[str, Option]) -> dict[str, Option]:
-        unknown = sorted(set(options) - set(KNOWN_OPTIONS))
-        if unknown:
-            raise ValueError(f"unknown option(s) {unknown}; known options are listed in domain.policy.KNOWN_OPTIONS")
-        return options
+            raise ValueError(f"unknown {what}(s) {unknown}; known {what}s are listed in domain.policy.{name}")
+        return entries
 
     @model_validator(mode="after")
     def _has_the_icpc_rule(self) -> Profile:
