@@ -45,8 +45,18 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
-from domain.deadlines import LONDON, DeadlineStatus, icpc_deadline, london_date
-from domain.events import CaseRef, Category, JourneyEvent, StrategyDiscussion
+from domain.deadlines import KINDS, LONDON, Deadline, DeadlineStatus, icpc_deadline, london_date
+from domain.events import (
+    CaseRef,
+    Category,
+    EndingReason,
+    ExceptionalCircumstance,
+    JourneyEvent,
+    ReviewTrigger,
+    SignificantEventKind,
+    StrategyDiscussion,
+    Task,
+)
 from domain.policy import PolicyNotFound, load_profile, profile_ids
 from domain.state import JourneyState, Stage
 from starter.client import (
@@ -78,12 +88,33 @@ EVENT_LABELS = {
     "icpc_delay_agreed": "Delay agreed by the team manager",
     "icpc_held": "ICPC held",
     "conference_not_required": "Conference not required",
+    # The plan
+    "visit_made": "Visit",
+    "core_group_held": "Core group held",
+    "task_completed": "Task completed",
+    "review_scheduled": "Review booked",
+    "review_held": "Review held",
+    "plan_ended": "Plan ended",
+    "child_missing": "Child missing",
+    "child_found": "Child found",
+    "significant_event": "Significant event",
+    "lead_social_worker_named": "Lead social worker named",
+    "lead_social_worker_cover": "Cover for the lead social worker",
+    "core_group_members_recorded": "Core group members",
 }
+#: The plan's forms, under the headings a worker looks for them by.
+PLAN_GROUPS = (
+    ("Visits and meetings", ("visit_made", "core_group_held", "task_completed")),
+    ("Reviews", ("review_scheduled", "review_held")),
+    ("Ending the plan", ("plan_ended",)),
+    ("Concerns", ("child_missing", "child_found", "significant_event")),
+    ("People", ("lead_social_worker_named", "lead_social_worker_cover", "core_group_members_recorded")),
+)
 #: The events the admin tool offers at each stage (the workflow's validators have the last word).
 EVENTS_AT_STAGE = {
     Stage.AWAITING_SECTION_47: ("strategy_discussion",),
     Stage.AWAITING_ICPC: ("strategy_discussion", "icpc_delay_agreed", "icpc_held", "conference_not_required"),
-    Stage.ON_PLAN: (),
+    Stage.ON_PLAN: tuple(kind for _, kinds in PLAN_GROUPS for kind in kinds),
     Stage.CLOSED: (),
 }
 FIELD_LABELS = {
@@ -101,13 +132,65 @@ FIELD_LABELS = {
     "decided_on": "Decided on",
     "decided_by": "Decided by",
     "strategy_discussion": "Strategy discussion",
+    # The plan
+    "named_on": "Named on",
+    "staff_ref": "Staff number",
+    "absent_from": "Absent from",
+    "absent_to": "Absent to",
+    "cover_staff_ref": "Cover staff number",
+    "parents_informed": "Parents and child informed",
+    "recorded_on": "Recorded on",
+    "members": "Core group members",
+    "role": "role",
+    "agency": "agency",
+    "attended": "Attended",
+    "decisions": "Decisions",
+    "actions": "Actions",
+    "next_meeting_on": "Next meeting",
+    "visited_on": "Visited on",
+    "outcome": "Outcome",
+    "seen_alone": "Seen alone",
+    "bedroom_seen": "Bedroom seen",
+    "task": "Task",
+    "completed_on": "Completed on",
+    "scheduled_on": "Booked on",
+    "review_date": "Review date",
+    "brought_forward_because": "Brought forward because",
+    "chair_endorsed_ending": "Chair endorsed the ending",
+    "exceptional_circumstance": "Exceptional circumstance",
+    "ended_on": "Ended on",
+    "reason": "Reason",
+    "receiving_conference_confirmed": "Receiving-in conference confirmed",
+    "reported_on": "Reported missing on",
+    "found_on": "Found on",
+    "occurred_on": "Occurred on",
+    "kind": "Kind of event",
 }
+#: What one entry of a list field is called in an error ("Decisions, line 2: ...").
+LIST_ITEMS = {"attended": "role", "decisions": "line", "actions": "line", "members": "line"}
+STAFF_REF_FIELDS = ("staff_ref", "cover_staff_ref")
+STAFF_REF_HELP = "should be a staff number such as SW-1042 (never a name)"
 EVENT_BUTTONS = {
     "strategy_discussion": "Record the strategy discussion",
     "icpc_delay_agreed": "Record the agreed delay",
     "icpc_held": "Record the ICPC",
     "conference_not_required": "Record the decision",
+    "visit_made": "Record the visit",
+    "core_group_held": "Record the core group",
+    "task_completed": "Record the task as done",
+    "review_scheduled": "Book the review",
+    "review_held": "Record the review",
+    "plan_ended": "End the plan",
+    "child_missing": "Record the child as missing",
+    "child_found": "Record the child as found",
+    "significant_event": "Record and tell the chair",
+    "lead_social_worker_named": "Name the lead social worker",
+    "lead_social_worker_cover": "Record the cover",
+    "core_group_members_recorded": "Record the core group members",
 }
+VISIT_OUTCOMES = {"seen": "Child seen", "no_access": "No access: the child could not be seen"}
+REVIEW_OUTCOMES = {"continue": "The plan continues", "change_category": "The plan continues under another category",
+                   "end_plan": "The plan ends"}
 DECISION_LABELS = {"plan": "Child protection plan", "no_plan": "No plan (child in need follow-up)"}
 CASE_REF_HELP = (
     "A case reference is the case system's number: 4 to 32 capital letters, digits and hyphens, "
@@ -151,13 +234,44 @@ def kind_label(kind: str | None) -> str:
     return "ICPC" if kind == "icpc" else kind.replace("_", " ").capitalize()
 
 
+def readable(value: Any) -> str:
+    """An enum value or role as words: ``line_manager`` is "line manager"."""
+    return str(getattr(value, "value", value) or "").replace("_", " ")
+
+
+def escalates_to(row: Deadline) -> str:
+    """Who hears when an open deadline passes (nothing for one that is done with)."""
+    if row.status not in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE) or row.kind not in KINDS:
+        return ""
+    return readable(KINDS[row.kind].escalate_to)
+
+
+def _error_label(loc: tuple) -> str:
+    """Where an error is, in the form's words: "Held on", "Core group members, line 2, agency"."""
+    parts = [p for p in loc if not (isinstance(p, str) and p in EVENT_LABELS)]
+    if not parts:
+        return ""
+    words = []
+    for before, part in zip([None, *parts], parts):
+        if isinstance(part, int):
+            words.append(f"{LIST_ITEMS.get(before, 'entry')} {part + 1}")
+        else:
+            words.append(FIELD_LABELS.get(part, part.replace("_", " ")))
+    first, *rest = words
+    return ", ".join([first[:1].upper() + first[1:], *rest])
+
+
 def error_sentences(err: ValidationError) -> str:
     """Pydantic's errors as sentences a member of staff can act on."""
     parts = []
     for item in err.errors(include_url=False):
-        loc = [str(p) for p in item["loc"] if isinstance(p, str) and p not in EVENT_LABELS]
         msg = str(item["msg"]).removeprefix("Value error, ")
-        label = FIELD_LABELS.get(loc[-1], loc[-1]) if loc else ""
+        names = [p for p in item["loc"] if isinstance(p, str)]
+        if item["type"] == "string_pattern_mismatch" and names and names[-1] in STAFF_REF_FIELDS:
+            msg = STAFF_REF_HELP
+        elif item["type"] == "too_short" and isinstance(item.get("input"), list):
+            msg = "give at least one"
+        label = _error_label(item["loc"])
         parts.append(f"{label}: {msg}" if label else msg[:1].upper() + msg[1:])
     return "; ".join(parts)
 
@@ -210,7 +324,9 @@ th { background: #f3f2f1; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.2rem; margin: 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 form.event, form.start { border: 1px solid var(--line); padding: .8rem 1rem 1rem; margin: 1rem 0; max-width: 40rem; }
-form.event h3, form.start h3 { margin: 0 0 .6rem; font-size: 1.1rem; }
+form.event h3, form.event h4, form.start h3 { margin: 0 0 .6rem; font-size: 1.1rem; }
+h3.group { font-size: 1.2rem; margin: 1.5rem 0 0; border-bottom: 2px solid var(--ink); }
+dd.missing { color: var(--red); font-weight: 700; }
 .field { margin: .6rem 0; }
 .field label { display: block; font-weight: 600; }
 .field.check label { display: inline; font-weight: 400; }
@@ -278,6 +394,26 @@ def select(id_: str, name: str, options: Iterable[tuple[str, str]], chosen: Any)
         for value, text in options
     )
     return f'<select id="{id_}" name="{name}">{opts}</select>'
+
+
+def text_input(id_: str, name: str, value: Any, required: bool = True, hint: bool = False, extra: str = "") -> str:
+    req = " required" if required else ""
+    described = f' aria-describedby="{id_}-hint"' if hint else ""
+    return (f'<input type="text" id="{id_}" name="{name}" value="{e(value)}" autocomplete="off" '
+            f'spellcheck="false"{described}{req}{extra}>')
+
+
+def textarea(id_: str, name: str, value: Any, required: bool = False) -> str:
+    """A free-text box; every one carries :data:`REASONS_HINT` (the caller passes it to :func:`field`)."""
+    req = " required" if required else ""
+    return f'<textarea id="{id_}" name="{name}" aria-describedby="{id_}-hint"{req}>{e(value)}</textarea>'
+
+
+def staff_ref_input(id_: str, name: str, value: Any) -> str:
+    return text_input(id_, name, value, hint=True, extra=' pattern="[A-Z]{1,4}-?[0-9]{3,10}"')
+
+
+STAFF_REF_HINT = "The staff number, e.g. SW-1042. Never a name."
 
 
 def checkbox(id_: str, name: str, label: str, checked: bool) -> str:
@@ -367,12 +503,36 @@ def home_page(
     return page("Journeys", body, status_code)
 
 
-def _event_form(kind: str, values: Mapping[str, Any], today: str, action: str) -> str:
+def open_tasks(state: JourneyState | None) -> list[tuple[Task, Deadline]]:
+    """The tasks a worker can mark done now: those with an open (or overdue) deadline."""
+    if state is None:
+        return []
+    return [(task, row) for task in Task if (row := state.open_deadline(task.value)) is not None]
+
+
+def _event_form(
+    kind: str, values: Mapping[str, Any], today: str, action: str,
+    state: JourneyState | None = None, heading_level: int = 3,
+) -> str:
     def v(name: str, default: Any = "") -> Any:
         return values.get(name, default)
 
     def fid(name: str) -> str:
         return f"{kind}-{name}"
+
+    def on(name: str) -> bool:
+        return v(name) == "on"
+
+    def day(name: str, label: str, required: bool = True, default: Any = None) -> str:
+        return field(fid(name), label, date_input(fid(name), name, v(name, today if default is None else default),
+                                                  required))
+
+    def choose(name: str, label: str, options: Iterable[tuple[str, str]], default: str = "", hint: str = "") -> str:
+        return field(fid(name), label, select(fid(name), name, options, v(name, default)), hint)
+
+    def readable_options(enum: Iterable[Any], none: str | None = None) -> list[tuple[str, str]]:
+        options = [("", none)] if none is not None else []
+        return options + [(item.value, readable(item).capitalize()) for item in enum]
 
     if kind == "strategy_discussion":
         fields = field(fid("held_on"), "Held on", date_input(fid("held_on"), "held_on", v("held_on", today)))
@@ -392,13 +552,86 @@ def _event_form(kind: str, values: Mapping[str, Any], today: str, action: str) -
     elif kind == "conference_not_required":
         fields = field(fid("decided_on"), "Decided on", date_input(fid("decided_on"), "decided_on", v("decided_on", today)))
         fields += reasons_field(fid("reasons"), "The team manager's reasons", v("reasons"))
+    # -- the plan --
+    elif kind == "visit_made":
+        due = state.open_deadline("visit") if state else None
+        fields = day("visited_on", "Visited on")
+        fields += choose("outcome", "Outcome", VISIT_OUTCOMES.items(), "seen",
+                         hint=f"The next visit is due by {due.due}." if due else "")
+        fields += checkbox(fid("seen_alone"), "seen_alone", "The child was seen alone", on("seen_alone"))
+        fields += checkbox(fid("bedroom_seen"), "bedroom_seen", "Where the child sleeps was seen", on("bedroom_seen"))
+    elif kind == "core_group_held":
+        fields = day("held_on", "Held on")
+        fields += field(fid("attended"), "Attended (roles, comma-separated)",
+                        text_input(fid("attended"), "attended", v("attended"), hint=True),
+                        hint="For example: social worker, school, health visitor. " + REASONS_HINT)
+        fields += field(fid("decisions"), "Decisions (one per line)", textarea(fid("decisions"), "decisions", v("decisions")),
+                        hint=REASONS_HINT)
+        fields += field(fid("actions"), "Actions: who does what (one per line)",
+                        textarea(fid("actions"), "actions", v("actions")), hint=REASONS_HINT)
+        fields += day("next_meeting_on", "Next meeting on (optional)", required=False, default="")
+    elif kind == "task_completed":
+        tasks = open_tasks(state)
+        if not tasks:
+            return ""
+        options = [(task.value, f"{KINDS[task.value].label} (due {row.due})") for task, row in tasks]
+        fields = choose("task", "Task", options, tasks[0][0].value, hint="Only tasks with a deadline still open.")
+        fields += day("completed_on", "Completed on")
+    elif kind == "review_scheduled":
+        limit = state.open_deadline("review") if state else None
+        fields = day("scheduled_on", "Booked on")
+        fields += field(fid("review_date"), "Review date", date_input(fid("review_date"), "review_date", v("review_date")),
+                        hint=(f"The review limit is {limit.due}: a review may be brought forward, never postponed past it."
+                              if limit else ""))
+        fields += choose("brought_forward_because", "Brought forward because",
+                         readable_options(ReviewTrigger, "Not brought forward"))
+    elif kind == "review_held":
+        fields = day("held_on", "Held on")
+        fields += choose("outcome", "Outcome", REVIEW_OUTCOMES.items(), "continue")
+        fields += choose("category", "New category (only for a change of category)",
+                         readable_options(Category, "No change"))
+        fields += checkbox(fid("chair_endorsed_ending"), "chair_endorsed_ending",
+                           "The independent chair endorsed ending the plan", on("chair_endorsed_ending"))
+        fields += choose("exceptional_circumstance", "Exceptional circumstance (ending at the first review)",
+                         readable_options(ExceptionalCircumstance, "None"))
+    elif kind == "plan_ended":
+        fields = day("ended_on", "Ended on")
+        fields += choose("reason", "Reason", readable_options(EndingReason), EndingReason.TURNED_18.value)
+        fields += checkbox(fid("receiving_conference_confirmed"), "receiving_conference_confirmed",
+                           "The receiving authority confirmed its receiving-in conference (a move to another authority)",
+                           on("receiving_conference_confirmed"))
+    elif kind == "child_missing":
+        fields = day("reported_on", "Reported missing on")
+    elif kind == "child_found":
+        fields = day("found_on", "Found on")
+    elif kind == "significant_event":
+        fields = day("occurred_on", "Occurred on")
+        fields += choose("kind", "Kind of event", readable_options(SignificantEventKind), SignificantEventKind.NEW_INCIDENT.value,
+                         hint="The conference chair and the lead social worker are told.")
+    elif kind == "lead_social_worker_named":
+        fields = day("named_on", "Named on")
+        fields += field(fid("staff_ref"), "Lead social worker's staff number",
+                        staff_ref_input(fid("staff_ref"), "staff_ref", v("staff_ref")), hint=STAFF_REF_HINT)
+    elif kind == "lead_social_worker_cover":
+        fields = day("absent_from", "Absent from")
+        fields += day("absent_to", "Absent to", default="")
+        fields += field(fid("cover_staff_ref"), "Cover's staff number",
+                        staff_ref_input(fid("cover_staff_ref"), "cover_staff_ref", v("cover_staff_ref")), hint=STAFF_REF_HINT)
+        fields += checkbox(fid("parents_informed"), "parents_informed",
+                           "The parents and the child have been told of the absence and the cover", on("parents_informed"))
+    elif kind == "core_group_members_recorded":
+        fields = day("recorded_on", "Recorded on")
+        fields += field(fid("members"), "Members: one \u201crole, agency\u201d per line",
+                        textarea(fid("members"), "members", v("members"), required=True),
+                        hint="For example: class teacher, school. " + REASONS_HINT)
     else:  # pragma: no cover - EVENTS_AT_STAGE only names the kinds above
         return ""
     event_id = v("event_id") or new_event_id()
     heading = f"{kind}-heading"
+    h = f"h{heading_level}"
     return f"""
 <form class="event" method="post" action="{e(action)}" aria-labelledby="{heading}">
-<h3 id="{heading}">{e(EVENT_LABELS[kind])}</h3>
+<{h} id="{heading}">{e(EVENT_LABELS[kind])}</{h}>
 <input type="hidden" name="type" value="{e(kind)}">
 <input type="hidden" name="event_id" value="{e(event_id)}">
 {fields}
@@ -426,10 +659,28 @@ def journey_page(
         if state.icpc.category:
             decision += f" ({state.icpc.category.value.replace('_', ' ')})"
         facts.append(("ICPC", f"held on {state.icpc.held_on}: {decision}"))
+    missing = ""
+    if state.plan_started_on:
+        facts.append(("Category", readable(state.category).capitalize()))
+        facts.append(("Plan started", state.plan_started_on.isoformat()))
+        facts.append(("Lead social worker", state.lead_social_worker or "not named yet"))
+        if state.cover:
+            c = state.cover
+            facts.append(("Cover", f"{c.cover_staff_ref}, {c.absent_from} to {c.absent_to} (parents and child told)"))
+        facts.append(("Reviews held", str(state.reviews_held)))
+        facts.append(("Review booked for", state.review_date.isoformat() if state.review_date else "not booked"))
+        if state.missing_since:
+            missing = (f'<dt>Missing since</dt><dd class="missing">{e(state.missing_since.isoformat())}: '
+                       "the child is missing</dd>")
     if state.closed_because:
         facts.append(("Closed because", state.closed_because))
-    facts_html = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
+    facts_html = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + missing
     facts_html += f"<dt>Temporal</dt><dd>{temporal_link(ui_url, namespace, ref)}</dd>"
+    undelivered = ""
+    if state.undelivered:
+        items = "".join(f"<li>{e(x)}</li>" for x in state.undelivered)
+        undelivered = ('<div class="alert" role="alert"><p>Notices that could not be delivered: tell these people '
+                       f"another way.</p><ul>{items}</ul></div>")
 
     if state.deadlines:
         rows = []
@@ -437,11 +688,12 @@ def journey_page(
             cls = ' class="overdue"' if row.status is DeadlineStatus.OVERDUE else ""
             rows.append(
                 f'<tr><td>{e(row.label)}</td><td class="date">{e(row.due.isoformat())}</td><td{cls}>{e(row.status.value)}</td>'
+                f'<td>{e(escalates_to(row))}</td>'
                 f'<td class="date">{e(row.agreed_target.isoformat() if row.agreed_target else "")}</td><td>{e(row.reason)}</td></tr>'
             )
         deadlines = (
             '<table><thead><tr><th scope="col">Deadline</th><th scope="col">Due</th><th scope="col">Status</th>'
-            '<th scope="col">Agreed delay to</th><th scope="col">Why this date</th></tr></thead>'
+            '<th scope="col">Escalates to</th><th scope="col">Agreed delay to</th><th scope="col">Why this date</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
     else:
@@ -460,16 +712,35 @@ def journey_page(
     kinds = EVENTS_AT_STAGE.get(state.stage, ())
     today = london_today().isoformat()
     failed_kind = (failed or {}).get("type")
-    if kinds:
+    action = journey_href(ref) + "/events"
+    if state.stage is Stage.ON_PLAN:
+        # Only the one of missing / found that applies.
+        skip = {"child_missing"} if state.missing_since else {"child_found"}
+        groups = []
+        for heading, group in PLAN_GROUPS:
+            forms = "".join(
+                _event_form(kind, failed if kind == failed_kind else {}, today, action, state, heading_level=4)
+                for kind in group if kind not in skip
+            )
+            if forms:
+                groups.append(f'<h3 class="group">{e(heading)}</h3><div class="forms">{forms}</div>')
+        events = "".join(groups)
+    elif kinds:
         forms = "".join(
-            _event_form(kind, failed if kind == failed_kind else {}, today, journey_href(ref) + "/events")
+            _event_form(kind, failed if kind == failed_kind else {}, today, action, state)
             for kind in kinds
         )
         events = f'<div class="forms">{forms}</div>'
-    elif state.stage is Stage.ON_PLAN:
-        events = '<p class="muted">The plan stage is followed in Temporal; this tool records the ICPC stage.</p>'
     else:
         events = '<p class="muted">The journey has closed: it takes no more events.</p>'
+    members = ""
+    if state.plan_started_on:
+        if state.core_group_members:
+            member_rows = "".join(f"<tr><td>{e(m.role)}</td><td>{e(m.agency)}</td></tr>" for m in state.core_group_members)
+            members = ('<h2>Core group members</h2><table><thead><tr><th scope="col">Role</th><th scope="col">Agency</th>'
+                       f"</tr></thead><tbody>{member_rows}</tbody></table>")
+        else:
+            members = '<h2>Core group members</h2><p class="muted">None recorded yet.</p>'
 
     notice = (
         f'<div class="notice" role="status">Recorded: {e(EVENT_LABELS[recorded])}.</div>'
@@ -480,7 +751,9 @@ def journey_page(
 <h1>Case {e(ref)}</h1>
 {alert(error)}
 {notice}
+{undelivered}
 <dl>{facts_html}</dl>
+{members}
 <h2>Deadlines</h2>
 {deadlines}
 <h2>Escalations</h2>
@@ -718,10 +991,60 @@ def create_app(journeys_factory: JourneysFactory | None = None) -> FastAPI:
     return app
 
 
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _members(text: str | None) -> list[dict[str, str]]:
+    """ "role, agency" per line; the model says what is wrong with a line that is not."""
+    members = []
+    for line in _lines(text):
+        role, _, agency = line.partition(",")
+        members.append({"role": role.strip(), "agency": agency.strip()})
+    return members
+
+
 def event_fields(kind: str, values: Mapping[str, str], event_id: str) -> dict[str, Any]:
     """The event a form describes, as fields for ``JourneyEvent`` (which checks them)."""
     def day(name: str) -> str | None:
         return values.get(name) or None
+
+    def ticked(name: str) -> bool:
+        return values.get(name) == "on"
+
+    def staff(name: str) -> str:
+        return values.get(name, "").strip().upper()
+
+    base = {"type": kind, "event_id": event_id}
+    plan_fields: dict[str, Callable[[], dict[str, Any]]] = {
+        "visit_made": lambda: {"visited_on": day("visited_on"), "outcome": values.get("outcome"),
+                               "seen_alone": ticked("seen_alone"), "bedroom_seen": ticked("bedroom_seen")},
+        "core_group_held": lambda: {
+            "held_on": day("held_on"),
+            "attended": [role.strip() for role in values.get("attended", "").split(",") if role.strip()],
+            "decisions": _lines(values.get("decisions")), "actions": _lines(values.get("actions")),
+            "next_meeting_on": day("next_meeting_on")},
+        "task_completed": lambda: {"task": values.get("task"), "completed_on": day("completed_on")},
+        "review_scheduled": lambda: {"scheduled_on": day("scheduled_on"), "review_date": day("review_date"),
+                                     "brought_forward_because": values.get("brought_forward_because") or None},
+        "review_held": lambda: {"held_on": day("held_on"), "outcome": values.get("outcome"),
+                                "category": values.get("category") or None,
+                                "chair_endorsed_ending": ticked("chair_endorsed_ending"),
+                                "exceptional_circumstance": values.get("exceptional_circumstance") or None},
+        "plan_ended": lambda: {"ended_on": day("ended_on"), "reason": values.get("reason"),
+                               "receiving_conference_confirmed": ticked("receiving_conference_confirmed")},
+        "child_missing": lambda: {"reported_on": day("reported_on")},
+        "child_found": lambda: {"found_on": day("found_on")},
+        "significant_event": lambda: {"occurred_on": day("occurred_on"), "kind": values.get("kind")},
+        "lead_social_worker_named": lambda: {"named_on": day("named_on"), "staff_ref": staff("staff_ref")},
+        "lead_social_worker_cover": lambda: {"absent_from": day("absent_from"), "absent_to": day("absent_to"),
+                                             "cover_staff_ref": staff("cover_staff_ref"),
+                                             "parents_informed": ticked("parents_informed")},
+        "core_group_members_recorded": lambda: {"recorded_on": day("recorded_on"),
+                                                "members": _members(values.get("members"))},
+    }
+    if kind in plan_fields:
+        return {**base, **plan_fields[kind]()}
 
     if kind == "strategy_discussion":
         return {"type": kind, "event_id": event_id, "held_on": day("held_on"),

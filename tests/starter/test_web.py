@@ -17,9 +17,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import icpc_deadline
+from domain.events import IcpcHeld
 from domain.policy import load_profile
+from domain.state import JourneyState, Stage
 from starter.client import Journeys
-from starter.web import create_app
+from starter.web import REASONS_HINT, create_app, journey_page
 from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
@@ -296,3 +298,186 @@ async def test_a_journey_page_for_an_unknown_case_is_404_and_escaped(web: httpx.
     assert response.status_code == 404
     assert "<script>" not in response.text
     assert "no journey for case &lt;script&gt;" in response.text
+
+
+# -- the plan ----------------------------------------------------------------------------
+
+
+async def on_plan(web: httpx.AsyncClient, world: JourneyWorld, policy: str = "darlington") -> dict:
+    """A journey whose ICPC decided on a plan a week after the strategy discussion."""
+    await start(web, world, policy=policy)
+    await world.days_pass(7)
+    await world.journeys.send(
+        CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan", category="neglect")
+    )
+    return (await web.get(f"/api/journeys/{CASE}")).json()
+
+
+def live(state: dict, kind: str) -> dict:
+    [row] = [row for row in state["deadlines"] if row["kind"] == kind and row["status"] in ("open", "overdue")]
+    return row
+
+
+async def test_the_journey_page_on_a_plan_shows_who_a_missed_visit_goes_to_and_the_plan_forms(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    state = await on_plan(web, world)
+    visit = live(state, "visit")
+
+    page = (await web.get(f"/journeys/{CASE}")).text
+
+    assert (f'<td>First lead social worker visit</td><td class="date">{visit["due"]}</td><td>open</td>'
+            "<td>line manager</td>") in page
+    assert "<dt>Category</dt><dd>Neglect</dd>" in page
+    assert f"<dt>Plan started</dt><dd>{await world.today()}</dd>" in page
+    assert "<dt>Lead social worker</dt><dd>not named yet</dd>" in page
+    assert "<h2>Core group members</h2>" in page
+    for heading in ("Visits and meetings", "Reviews", "Ending the plan", "Concerns", "People"):
+        assert f'<h3 class="group">{heading}</h3>' in page
+    assert 'name="type" value="visit_made"' in page
+    assert '<label for="visit_made-visited_on">Visited on</label>' in page
+    assert 'id="visit_made-outcome" name="outcome"' in page
+    for kind in ("core_group_held", "review_scheduled", "review_held", "plan_ended", "child_missing",
+                 "significant_event", "lead_social_worker_named", "lead_social_worker_cover",
+                 "core_group_members_recorded"):
+        assert f'name="type" value="{kind}"' in page
+    assert 'name="type" value="child_found"' not in page  # the child is not missing
+    assert 'name="type" value="task_completed"' not in page  # Darlington's plan opens no task deadlines
+    assert page.count(escape(REASONS_HINT)) >= 3  # decisions, actions and the free-text role fields
+    assert 'name="type" value="icpc_held"' not in page
+
+
+async def test_the_task_form_offers_only_tasks_with_an_open_deadline(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    state = await on_plan(web, world, policy="staffordshire")
+    assessment = live(state, "core_assessment")
+
+    page = (await web.get(f"/journeys/{CASE}")).text
+
+    assert 'name="type" value="task_completed"' in page
+    assert f'<option value="core_assessment" selected>Core assessment (due {assessment["due"]})</option>' in page
+    assert '<option value="plan_lodged_with_chair"' in page
+    assert '<option value="review_reports"' not in page and '<option value="core_group_minutes"' not in page
+
+
+async def test_a_visit_from_the_form_is_recorded_and_the_next_visit_falls_due(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await on_plan(web, world)
+    await world.days_pass(2)
+    today = (await world.today()).isoformat()
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "visit_made", "event_id": "web-00000000v1", "visited_on": today, "outcome": "seen",
+        "seen_alone": "on", "bedroom_seen": "on",
+    })
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/journeys/{CASE}?recorded=visit_made"
+    page = (await web.get(response.headers["location"])).text
+    assert "Recorded: Visit." in page
+    state = (await web.get(f"/api/journeys/{CASE}")).json()
+    next_visit = live(state, "visit")
+    assert next_visit["due"] > today
+    assert (f'<td>Lead social worker visit</td><td class="date">{next_visit["due"]}</td><td>open</td>'
+            "<td>line manager</td>") in page
+    assert '<td>First lead social worker visit</td>' in page and "<td>met</td><td></td>" in page
+
+
+async def test_a_review_booked_past_its_limit_is_refused_on_the_page(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    state = await on_plan(web, world)
+    limit = date.fromisoformat(live(state, "review")["due"])
+    late = (limit + timedelta(days=1)).isoformat()
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "review_scheduled", "event_id": "web-0000000book", "scheduled_on": (await world.today()).isoformat(),
+        "review_date": late, "brought_forward_because": "",
+    })
+
+    assert response.status_code == 409
+    assert 'role="alert"' in response.text
+    assert f"Review booked was not recorded: the review cannot be postponed past {limit}" in response.text
+    assert f'id="review_scheduled-review_date" name="review_date" value="{late}"' in response.text
+    assert (await web.get(f"/api/journeys/{CASE}")).json()["review_date"] is None
+
+
+async def test_a_malformed_plan_form_says_what_to_fix(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await on_plan(web, world)
+    today = (await world.today()).isoformat()
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "core_group_members_recorded", "recorded_on": today, "members": "class teacher, school\nhealth visitor",
+    })
+    assert response.status_code == 422
+    assert "Core group members, line 2, agency: String should have at least 2 characters" in response.text
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "lead_social_worker_named", "named_on": today, "staff_ref": "Jane Smith",
+    })
+    assert response.status_code == 422
+    assert "Staff number: should be a staff number such as SW-1042 (never a name)" in response.text
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "core_group_members_recorded", "recorded_on": today, "members": "class teacher, school\nhealth visitor, NHS",
+    })
+    assert response.status_code == 303
+    page = (await web.get(response.headers["location"])).text
+    assert "<tr><td>class teacher</td><td>school</td></tr><tr><td>health visitor</td><td>NHS</td></tr>" in page
+
+
+async def test_ending_the_plan_from_the_form_closes_the_journey(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await on_plan(web, world)
+
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "plan_ended", "event_id": "web-000000000end", "ended_on": (await world.today()).isoformat(),
+        "reason": "turned_18",
+    })
+
+    assert response.status_code == 303
+    page = (await web.get(response.headers["location"])).text
+    assert "<dt>Stage</dt><dd>Closed</dd>" in page
+    assert "plan ended: turned 18" in page
+    assert "The journey has closed: it takes no more events." in page
+    assert 'name="type"' not in page and "<form" not in page
+
+
+async def test_a_missing_child_is_shown_and_only_the_found_form_is_offered(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await on_plan(web, world)
+    today = (await world.today()).isoformat()
+
+    response = await web.post(f"/journeys/{CASE}/events",
+                              data={"type": "child_missing", "event_id": "web-0000missing", "reported_on": today})
+
+    assert response.status_code == 303
+    page = (await web.get(response.headers["location"])).text
+    assert f'<dt>Missing since</dt><dd class="missing">{today}' in page
+    assert 'name="type" value="child_found"' in page
+    assert 'name="type" value="child_missing"' not in page
+    assert "<td>Missing child traced</td>" in page and "<td>senior child protection manager</td>" in page
+
+
+async def test_a_service_records_a_visit_on_a_plan(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await on_plan(web, world)
+
+    response = await web.post(f"/api/journeys/{CASE}/events", json={
+        "type": "visit_made", "event_id": "visit-1", "visited_on": (await world.today()).isoformat(),
+        "outcome": "seen", "seen_alone": True,
+    })
+
+    assert response.status_code == 200, response.text
+    state = response.json()
+    assert "visit-1" in state["event_ids"]
+    assert [row["status"] for row in state["deadlines"] if row["kind"] == "visit"] == ["met", "open"]
+
+
+def test_undelivered_notices_are_shown_in_an_alert_and_escaped() -> None:
+    state = JourneyState(case_ref=CASE, policy="darlington", stage=Stage.ON_PLAN, plan_started_on=date(2026, 3, 2),
+                         category="neglect", missing_since=date(2026, 3, 9),
+                         undelivered=["line_manager: Overdue <visit> (no address for line_manager)"])
+    page = journey_page(state, "http://ui.test", "default").body.decode()
+    assert '<div class="alert" role="alert"><p>Notices that could not be delivered' in page
+    assert "Overdue &lt;visit&gt; (no address for line_manager)" in page
+    assert '<dt>Missing since</dt><dd class="missing">2026-03-09' in page
