@@ -92,12 +92,15 @@ class ChildProtectionJourney:
         self._changed = False
         self._review_boundary = False
         self._indexed: dict[str, object] = {}
+        if start.carried is None:
+            # Applied here, not in run, so an event sent straight after the start is validated
+            # against a journey that already knows its strategy discussion.
+            self._opening_summary = self._apply_strategy_discussion(start.strategy_discussion)
 
     @workflow.run
     async def run(self, start: JourneyStart) -> JourneyState:
         if start.carried is None:
-            self._check_new_event(start.strategy_discussion.event_id)
-            await self._strategy_discussion_held(start.strategy_discussion)
+            await self._record_strategy_discussion(start.strategy_discussion, self._opening_summary)
         while self._state.stage is not Stage.CLOSED:
             if self._time_for_a_fresh_history():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -126,7 +129,7 @@ class ChildProtectionJourney:
 
     @workflow.update
     async def strategy_discussion(self, event: StrategyDiscussion) -> JourneyState:
-        await self._strategy_discussion_held(event)
+        await self._record_strategy_discussion(event, self._apply_strategy_discussion(event))
         return self._state
 
     @strategy_discussion.validator
@@ -342,13 +345,16 @@ class ChildProtectionJourney:
 
     # -- The procedure -----------------------------------------------------------
 
-    async def _strategy_discussion_held(self, event: StrategyDiscussion) -> None:
+    def _apply_strategy_discussion(self, event: StrategyDiscussion) -> str:
         self._state.strategy_discussions.append(event)
         self._accept(event.event_id)
         summary = f"Strategy discussion {event.held_on}: section 47 {'initiated' if event.initiated_section_47 else 'not initiated'}"
         if event.initiated_section_47:
             self._start_icpc_clock(event.held_on)
             summary += f"; ICPC due by {self._state.deadline('icpc').due}"
+        return summary
+
+    async def _record_strategy_discussion(self, event: StrategyDiscussion, summary: str) -> None:
         await self._record(
             event.event_id, "strategy_discussion", event.held_on, summary,
             {"initiated_section_47": event.initiated_section_47},

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
 from pydantic import ValidationError
 from temporalio.api.enums.v1 import EventType
-
-from domain.deadlines import DeadlineStatus
-from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
-from domain.calendar import WorkingDayCalendar, add_months
-from domain.state import JourneyState, Stage
 from temporalio.exceptions import ApplicationError
 
+from activities.notify import FileSender
+from domain.calendar import WorkingDayCalendar, add_months
+from domain.deadlines import DeadlineStatus
+from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
+from domain.state import JourneyState, Stage
 from starter.client import EventRejected, JourneyExists, Journeys
-from worker import build_worker
 from tests.conftest import JourneyWorld, eventually
+from worker import build_worker
 from workflows import search_attributes as sa
 
 CASE = "CASE-0001"
@@ -306,3 +307,20 @@ async def test_an_escalation_that_cannot_be_delivered_is_recorded_and_the_journe
         assert "notification_undelivered" in [row.kind for row in world.records(CASE)]
         held = await journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="no_plan"))
         assert held.stage is Stage.CLOSED
+
+
+async def test_an_event_sent_straight_after_the_start_finds_the_journey_ready(world: JourneyWorld) -> None:
+    # No worker on this queue until both the start and the event are waiting: the journey's first
+    # task then carries both, which is what a fast service calling start-then-send produces.
+    journeys = Journeys(world.env.client, "cold-start", clock=world.env.get_current_time)
+    today = await world.today()
+    await journeys.start(CASE, "darlington", discussion(today))
+    sent = asyncio.create_task(
+        journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=today, decision="plan", category="neglect"))
+    )
+    await asyncio.sleep(0.5)
+    async with build_worker(world.env.client, task_queue="cold-start", engine=world.engine,
+                            sender=FileSender(world.letters_file)):
+        state = await sent
+    assert state.stage is Stage.ON_PLAN
+    assert {"strategy_discussion", "icpc_held"} == {row.kind for row in world.records(CASE)}
