@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from datetime import date
@@ -135,9 +136,18 @@ def _run(coro):
         raise _fail(str(err)) from None
 
 
+_used_temporal = False
+
+
+def _using_temporal() -> None:
+    global _used_temporal
+    _used_temporal = True
+
+
 async def _journeys():
     from starter.client import Journeys, connect
 
+    _using_temporal()
     return Journeys(await connect())
 
 
@@ -315,6 +325,7 @@ def register_search_attributes_command() -> None:
     from starter.client import connect, register_search_attributes
 
     async def go():
+        _using_temporal()
         return await register_search_attributes(await connect())
 
     added = asyncio.run(go())
@@ -326,6 +337,7 @@ def worker_command() -> None:
     """Run a worker against CPJ_TEMPORAL_ADDRESS."""
     import worker
 
+    _using_temporal()
     asyncio.run(worker.main())
 
 
@@ -339,6 +351,7 @@ def web_command(
 
     from starter.web import create_app
 
+    _using_temporal()
     uvicorn.run(create_app(), host=host, port=port)
 
 
@@ -353,10 +366,28 @@ def up_command(
     """The main job: embedded Temporal dev server, the worker and the admin tool."""
     from starter.up import run_everything
 
+    _using_temporal()
     asyncio.run(
         run_everything(data_dir=data_dir, web_port=web_port, temporal_port=temporal_port, ui_port=ui_port, host=host)
     )
 
 
+def main() -> None:
+    """The ``cpj`` command: typer's app, with a clean exit once Temporal has been used."""
+    try:
+        app()
+    except SystemExit as done:
+        if not _used_temporal:
+            raise
+        # The Temporal client's Rust threads can outlive the event loop and abort the interpreter
+        # while it finalizes (temporalio/sdk-python#300): once the answer is out, leave at once.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()
