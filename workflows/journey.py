@@ -421,7 +421,7 @@ class ChildProtectionJourney:
 
     async def _record(self, event_id: str, kind: str, occurred_on: date, summary: str, details: dict) -> None:
         workflow_id = workflow.info().workflow_id
-        await workflow.execute_activity_method(
+        await self._run(
             RecordActivities.write_record,
             RecordRequest(
                 key=effect_key(workflow_id, event_id, kind),
@@ -432,9 +432,7 @@ class ChildProtectionJourney:
                 summary=summary,
                 details={"policy": self._state.policy, **details},
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Record: {summary}",
+            f"Record: {summary}",
         )
 
     async def _notify(self, event_id: str, what: str, notice: plan.Notice) -> None:
@@ -452,7 +450,7 @@ class ChildProtectionJourney:
                                f"Not delivered to {notice.role.replace('_', ' ')}: {notice.subject}", {"cause": cause})
 
     async def _send(self, workflow_id: str, event_id: str, what: str, notice: plan.Notice) -> None:
-        await workflow.execute_activity_method(
+        await self._run(
             NotifyActivities.send_notification,
             NotificationRequest(
                 reference=effect_key(workflow_id, event_id, what),
@@ -463,9 +461,14 @@ class ChildProtectionJourney:
                 subject=notice.subject,
                 body=notice.body,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary=f"Notify {notice.role.replace('_', ' ')}: {notice.subject}",
+            f"Notify {notice.role.replace('_', ' ')}: {notice.subject}",
+        )
+
+    @staticmethod
+    async def _run(activity, request, summary: str) -> None:
+        """Run one of the journey's activities; its summary is what a supervisor reads in the UI."""
+        await workflow.execute_activity_method(
+            activity, request, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary
         )
 
     def _accept(self, event_id: str) -> None:
