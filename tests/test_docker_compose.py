@@ -41,7 +41,7 @@ def test_each_project_service_runs_a_real_cpj_command(name: str) -> None:
 
 def test_every_setting_the_compose_file_gives_is_read_by_the_code() -> None:
     packages = ("domain", "workflows", "activities", "starter")
-    source = "\n".join(path.read_text() for package in packages for path in (ROOT / package).glob("*.py"))
+    source = "\n".join(path.read_text() for package in packages for path in (ROOT / package).rglob("*.py"))
     source += (ROOT / "worker.py").read_text()
     for service in OURS.values():
         for variable in service.get("environment", {}):
@@ -55,3 +55,18 @@ def test_the_image_copies_what_exists_and_installs_the_postgres_driver() -> None
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), source
     assert '".[postgres]"' in dockerfile
+
+
+def test_the_image_installs_every_package_of_the_project() -> None:
+    # The image installs the project for real (not editable): a package the build leaves out
+    # would only show as an ImportError in production.
+    import tomllib
+
+    from setuptools import find_packages
+
+    setuptools_config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    built = set(find_packages(where=str(ROOT), include=setuptools_config["packages"]["find"]["include"]))
+    ours = {".".join(path.parent.relative_to(ROOT).parts) for path in ROOT.glob("*/**/__init__.py")
+            if path.relative_to(ROOT).parts[0] not in {"tests", "bench", ".venv", "build"}}
+    assert ours and ours <= built
+    assert "profiles/*.toml" in setuptools_config["package-data"]["domain"]

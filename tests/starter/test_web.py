@@ -21,7 +21,9 @@ from domain.events import IcpcHeld
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
 from starter.client import Journeys
-from starter.web import REASONS_HINT, create_app, journey_page
+from starter.web import create_app
+from starter.web.markup import REASONS_HINT
+from starter.web.pages import journey_page
 from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags

@@ -1,0 +1,114 @@
+"""What is wrong with a submitted form, in sentences staff can act on (fields named as the form names them)."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter, ValidationError
+
+from domain.events import CaseRef
+from starter.web.labels import EVENT_LABELS
+
+CASE_REF_ADAPTER: TypeAdapter = TypeAdapter(CaseRef)
+
+FIELD_LABELS = {
+    "case_ref": "Case reference",
+    "policy": "Policy",
+    "event_id": "Event id",
+    "held_on": "Held on",
+    "initiated_section_47": "Initiated the section 47 enquiry",
+    "agreed_on": "Agreed on",
+    "agreed_by": "Agreed by",
+    "new_target": "New target date",
+    "reasons": "Reasons",
+    "decision": "Decision",
+    "category": "Category",
+    "decided_on": "Decided on",
+    "decided_by": "Decided by",
+    "strategy_discussion": "Strategy discussion",
+    # The plan
+    "named_on": "Named on",
+    "staff_ref": "Staff number",
+    "absent_from": "Absent from",
+    "absent_to": "Absent to",
+    "cover_staff_ref": "Cover staff number",
+    "parents_informed": "Parents and child informed",
+    "recorded_on": "Recorded on",
+    "members": "Core group members",
+    "role": "role",
+    "agency": "agency",
+    "attended": "Attended",
+    "decisions": "Decisions",
+    "actions": "Actions",
+    "next_meeting_on": "Next meeting",
+    "visited_on": "Visited on",
+    "outcome": "Outcome",
+    "seen_alone": "Seen alone",
+    "bedroom_seen": "Bedroom seen",
+    "task": "Task",
+    "completed_on": "Completed on",
+    "scheduled_on": "Booked on",
+    "review_date": "Review date",
+    "brought_forward_because": "Brought forward because",
+    "chair_endorsed_ending": "Chair endorsed the ending",
+    "exceptional_circumstance": "Exceptional circumstance",
+    "ended_on": "Ended on",
+    "reason": "Reason",
+    "receiving_conference_confirmed": "Receiving-in conference confirmed",
+    "reported_on": "Reported missing on",
+    "found_on": "Found on",
+    "occurred_on": "Occurred on",
+    "kind": "Kind of event",
+}
+#: What one entry of a list field is called in an error ("Decisions, line 2: ...").
+LIST_ITEMS = {"attended": "role", "decisions": "line", "actions": "line", "members": "line"}
+STAFF_REF_FIELDS = ("staff_ref", "cover_staff_ref")
+STAFF_REF_HELP = "should be a staff number such as SW-1042 (never a name)"
+CASE_REF_HELP = (
+    "A case reference is the case system's number: 4 to 32 capital letters, digits and hyphens, "
+    "starting with a letter or digit, with at least four digits (for example CASE-0042)."
+)
+
+
+def _error_label(loc: tuple) -> str:
+    """Where an error is, in the form's words: "Held on", "Core group members, line 2, agency"."""
+    parts = [p for p in loc if not (isinstance(p, str) and p in EVENT_LABELS)]
+    if not parts:
+        return ""
+    words = []
+    for before, part in zip([None, *parts], parts):
+        if isinstance(part, int):
+            words.append(f"{LIST_ITEMS.get(before, 'entry')} {part + 1}")
+        else:
+            words.append(FIELD_LABELS.get(part, part.replace("_", " ")))
+    first, *rest = words
+    return ", ".join([first[:1].upper() + first[1:], *rest])
+
+
+def error_sentences(err: ValidationError) -> str:
+    """Pydantic's errors as sentences a member of staff can act on."""
+    parts = []
+    for item in err.errors(include_url=False):
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        names = [p for p in item["loc"] if isinstance(p, str)]
+        if item["type"] == "string_pattern_mismatch" and names and names[-1] in STAFF_REF_FIELDS:
+            msg = STAFF_REF_HELP
+        elif item["type"] == "too_short" and isinstance(item.get("input"), list):
+            msg = "give at least one"
+        label = _error_label(item["loc"])
+        parts.append(f"{label}: {msg}" if label else msg[:1].upper() + msg[1:])
+    return "; ".join(parts)
+
+
+class InvalidCaseRef(ValueError):
+    pass
+
+
+def valid_case_ref(value: str) -> str:
+    """The case reference, or :class:`InvalidCaseRef` with a sentence staff can act on."""
+    try:
+        return CASE_REF_ADAPTER.validate_python(value)
+    except ValidationError as err:
+        [item] = err.errors(include_url=False)
+        if item["type"] == "string_pattern_mismatch":
+            raise InvalidCaseRef(CASE_REF_HELP) from None
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        raise InvalidCaseRef(msg[:1].upper() + msg[1:] + ".") from None
