@@ -295,6 +295,11 @@ JourneyEvent = Annotated[
     | TaskCompleted | ReviewScheduled | ReviewHeld | PlanEnded | ChildMissing | ChildFound | SignificantEvent,
     Field(discriminator="type"),
 ]
+#: What a source system may send as a fire-and-forget signal (a school's absence feed, a police
+#: notification): nobody waits for an answer, so a refused one is recorded, not returned.
+FeedEvent = Annotated[ChildMissing | ChildFound | SignificantEvent, Field(discriminator="type")]
+FEED_EVENTS = (ChildMissing, ChildFound, SignificantEvent)
+
 EVENT_TYPES: dict[str, type[_Event]] = {
     model.model_fields["type"].default: model for model in (*ICPC_EVENTS, *PLAN_EVENTS)
 }

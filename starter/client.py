@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.deadlines import due_day_of, london_date
-from domain.events import EVENT_TYPES, StrategyDiscussion, workflow_id_for
+from domain.events import EVENT_TYPES, FEED_EVENTS, StrategyDiscussion, workflow_id_for
 from domain.state import JourneyStart
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
@@ -147,6 +147,16 @@ class Journeys:
             cause = err.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
             raise EventRejected(message) from err
+        except RPCError as err:
+            raise await self._translate(err, case_ref) from err
+
+    async def feed(self, case_ref: str, event) -> None:
+        """Signal a feed event (missing child, child found, significant event): no answer is awaited."""
+        if type(event) not in FEED_EVENTS:
+            raise EventRejected(f"{type(event).__name__} is not a feed event; send it as an event instead")
+        handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
+        try:
+            await handle.signal(ChildProtectionJourney.feed, event)
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
 

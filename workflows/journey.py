@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         ConferenceNotRequired,
         CoreGroupHeld,
         CoreGroupMembersRecorded,
+        FeedEvent,
         IcpcDelayAgreed,
         IcpcHeld,
         LeadSocialWorkerCover,
@@ -325,6 +326,21 @@ class ChildProtectionJourney:
     @significant_event.validator
     def _validate_significant_event(self, event: SignificantEvent) -> None:
         self._validate_plan_event(event)
+
+    @workflow.signal
+    async def feed(self, event: FeedEvent) -> None:
+        """A fire-and-forget feed: applied when it fits; otherwise recorded as refused, never retried."""
+        try:
+            self._validate_plan_event(event)
+        except EventRejected as refused:
+            if event.event_id in self._state.event_ids:
+                return  # a feed resending what it sent before: already applied
+            workflow.logger.warning("feed event refused", extra={"type": event.type, "reason": refused.message})
+            await self._record(event.event_id, "feed_event_refused", plan.event_date(event),
+                               f"Refused {event.type.replace('_', ' ')} from a feed: {refused.message}",
+                               {"type": event.type})
+            return
+        await self._plan_event(event)
 
     def _validate_plan_event(self, event) -> None:
         self._check_new_event(event.event_id)

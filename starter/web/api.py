@@ -22,7 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict
 
 from domain.deadlines import icpc_deadline
-from domain.events import CaseRef, JourneyEvent, StrategyDiscussion
+from domain.events import CaseRef, FeedEvent, JourneyEvent, StrategyDiscussion
 from domain.policy import PolicyNotFound, load_profile, profile_ids
 from starter.client import JourneySummary
 from starter.web.connection import JourneysFactory
@@ -93,5 +93,11 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
     @router.post("/api/journeys/{case_ref}/events", tags=["journeys"])
     async def api_send(case_ref: str, event: Annotated[JourneyEvent, Body()]) -> dict:
         return (await (await journeys()).send(case_ref, event)).model_dump(mode="json")
+
+    @router.post("/api/journeys/{case_ref}/feed", status_code=202, tags=["journeys"])
+    async def api_feed(case_ref: str, event: Annotated[FeedEvent, Body()]) -> dict:
+        """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
+        await (await journeys()).feed(case_ref, event)
+        return {"accepted": event.event_id}
 
     return router

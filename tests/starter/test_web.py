@@ -483,3 +483,23 @@ def test_undelivered_notices_are_shown_in_an_alert_and_escaped() -> None:
     assert '<div class="alert" role="alert"><p>Notices that could not be delivered' in page
     assert "Overdue &lt;visit&gt; (no address for line_manager)" in page
     assert '<dt>Missing since</dt><dd class="missing">2026-03-09' in page
+
+
+async def test_a_feed_posts_a_significant_event_and_is_answered_at_once(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world, policy="local-guide")
+    await world.days_pass(7)
+    await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(),
+                                             decision="plan", category="neglect"))
+    today = (await world.today()).isoformat()
+    accepted = await web.post(f"/api/journeys/{CASE}/feed", json={
+        "type": "significant_event", "event_id": "police-77", "occurred_on": today, "kind": "police_involvement"})
+    assert accepted.status_code == 202 and accepted.json() == {"accepted": "police-77"}
+
+    async def applied() -> bool:
+        return "significant_event" in [row.kind for row in world.records(CASE)]
+    await eventually(applied)
+    not_a_feed = await web.post(f"/api/journeys/{CASE}/feed", json={
+        "type": "visit_made", "event_id": "v-1", "visited_on": today, "outcome": "seen"})
+    assert not_a_feed.status_code == 422

@@ -250,3 +250,26 @@ async def test_plan_events_before_a_plan_exists_are_refused(world: JourneyWorld)
     )
     with pytest.raises(EventRejected, match="only while the child is on a plan"):
         await send(world, VisitMade(event_id="v1", visited_on=await world.today(), outcome="seen"))
+
+
+async def test_a_feed_reports_a_missing_child_without_waiting_and_a_bad_report_is_recorded_as_refused(
+    world: JourneyWorld,
+) -> None:
+    await on_plan(world)
+    today = await world.today()
+    await world.journeys.feed(CASE, ChildMissing(event_id="school-feed-1", reported_on=today))
+    await world.journeys.feed(CASE, ChildMissing(event_id="school-feed-1", reported_on=today))  # the feed resends
+
+    async def missing() -> bool:
+        return (await world.journeys.state(CASE)).missing_since == today
+    await eventually(missing)
+    await world.journeys.feed(CASE, ChildFound(event_id="school-feed-2", found_on=today - timedelta(days=30)))
+
+    async def refused() -> bool:
+        return "feed_event_refused" in [row.kind for row in world.records(CASE)]
+    await eventually(refused)
+    state = await world.journeys.state(CASE)
+    assert state.missing_since == today  # the bad report changed nothing
+    assert [row.kind for row in world.records(CASE)].count("child_missing") == 1
+    [refusal] = [row for row in world.records(CASE) if row.kind == "feed_event_refused"]
+    assert "before the plan started" in refusal.summary
