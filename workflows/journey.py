@@ -23,27 +23,13 @@ keeps a short history; its id stays the same.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
+from datetime import date
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify import NotifyActivities
-    from activities.records import RecordActivities
     from domain import plan
-    from domain.deadlines import (
-        KINDS,
-        Deadline,
-        DeadlineStatus,
-        end_of_day,
-        icpc_deadline,
-        london_date,
-        plan_deadlines,
-    )
-    from domain.effects import NotificationRequest, RecordRequest, effect_key
+    from domain.deadlines import DeadlineStatus, icpc_deadline, plan_deadlines
     from domain.events import (
         ChildFound,
         ChildMissing,
@@ -64,25 +50,16 @@ with workflow.unsafe.imports_passed_through():
         VisitMade,
     )
     from domain.state import JourneyStart, JourneyState, Stage
-    from workflows import search_attributes as sa
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Records and letters must not be lost: retry for as long as it takes, but calmly.
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+from workflows.keeping import DeadlineKeeping, EventRejected
+
 WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
 #: Journeys whose ICPC decided on a plan before this patch only list the plan's first dates.
 PLAN_STAGE_PATCH = "plan-stage"
 
 
-class EventRejected(ApplicationError):
-    """An event that does not fit the journey; raised in validators, so it never enters history."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, type="EventRejected", non_retryable=True)
-
-
 @workflow.defn
-class ChildProtectionJourney:
+class ChildProtectionJourney(DeadlineKeeping):
     @workflow.init
     def __init__(self, start: JourneyStart) -> None:
         self._start = start
@@ -386,151 +363,19 @@ class ChildProtectionJourney:
         self._state.deadlines.append(icpc_deadline(self._profile, initiated_on))
         self._state.stage = Stage.AWAITING_ICPC
 
-    async def _wait_for_event_or_deadline(self) -> None:
-        self._changed = False
-        self._publish()
-        deadline = self._state.next_open()
-        if deadline is None:
-            await workflow.wait_condition(lambda: self._changed)
-            return
-        remaining = end_of_day(deadline.alarm_date) - workflow.now()
-        if remaining > timedelta(0):
-            try:
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=remaining, timeout_summary=self._timer_summary(deadline)
-                )
-                return
-            except asyncio.TimeoutError:
-                pass
-        await self._escalate_overdue(deadline)
-
-    def _timer_summary(self, deadline: Deadline) -> str:
-        kind = KINDS[deadline.kind]
-        then = f"escalate to {kind.escalate_to.replace('_', ' ')} if not {kind.unmet}"
-        if deadline.agreed_target:
-            return f"{deadline.label} agreed delay ends {deadline.agreed_target} (due {deadline.due}): {then}"
-        rule = self._profile.rules.get(deadline.rule)
-        return f"{deadline.label} due {deadline.due} ({rule.describe() if rule else deadline.reason}): {then}"
-
-    async def _escalate_overdue(self, deadline: Deadline) -> None:
-        kind = KINDS[deadline.kind]
-        deadline.status = DeadlineStatus.OVERDUE
-        passed = deadline.alarm_date
-        what = f"{deadline.kind}-overdue-{passed.isoformat()}"
-        self._state.escalations.append(what)
-        agreed = f"the agreed delay to {passed}" if deadline.agreed_target else f"its deadline {deadline.due}"
-        summary = f"{deadline.label} not {kind.unmet} by {agreed}"
-        self._publish()
-        await self._record(what, f"{deadline.kind}_overdue", passed, summary, {"reason": deadline.reason})
-        await self._notify(what, "escalation", plan.Notice(
-            role=kind.escalate_to,
-            template="overdue_escalation",
-            subject=f"Overdue: {deadline.label} for case {self._state.case_ref}",
-            body=f"{summary}. {deadline.reason}. {kind.advice}",
-        ))
-
     def _close(self, because: str) -> None:
         self._state.stage = Stage.CLOSED
         self._state.closed_because = because
 
-    # -- Plumbing ----------------------------------------------------------------
-
-    async def _record(self, event_id: str, kind: str, occurred_on: date, summary: str, details: dict) -> None:
-        workflow_id = workflow.info().workflow_id
-        await self._run(
-            RecordActivities.write_record,
-            RecordRequest(
-                key=effect_key(workflow_id, event_id, kind),
-                case_ref=self._state.case_ref,
-                workflow_id=workflow_id,
-                kind=kind,
-                occurred_on=occurred_on,
-                summary=summary,
-                details={"policy": self._state.policy, **details},
-            ),
-            f"Record: {summary}",
-        )
-
-    async def _notify(self, event_id: str, what: str, notice: plan.Notice) -> None:
-        """Send a notice; one that can never be sent is recorded, and the journey goes on."""
-        workflow_id = workflow.info().workflow_id
-        try:
-            await self._send(workflow_id, event_id, what, notice)
-        except ActivityError as err:
-            # Only a non-retryable failure gets here (a role with no address, Notify refusing the
-            # request): failing the journey would stop every deadline, so it is shown and recorded.
-            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            self._state.undelivered.append(f"{notice.role}: {notice.subject} ({cause})")
-            workflow.logger.warning("notification not delivered", extra={"role": notice.role, "cause": cause})
-            await self._record(f"{event_id}/{what}", "notification_undelivered", london_date(workflow.now()),
-                               f"Not delivered to {notice.role.replace('_', ' ')}: {notice.subject}", {"cause": cause})
-
-    async def _send(self, workflow_id: str, event_id: str, what: str, notice: plan.Notice) -> None:
-        await self._run(
-            NotifyActivities.send_notification,
-            NotificationRequest(
-                reference=effect_key(workflow_id, event_id, what),
-                case_ref=self._state.case_ref,
-                workflow_id=workflow_id,
-                template=notice.template,
-                recipient_role=notice.role,
-                subject=notice.subject,
-                body=notice.body,
-            ),
-            f"Notify {notice.role.replace('_', ' ')}: {notice.subject}",
-        )
-
-    @staticmethod
-    async def _run(activity, request, summary: str) -> None:
-        """Run one of the journey's activities; its summary is what a supervisor reads in the UI."""
-        await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary
-        )
-
-    def _accept(self, event_id: str) -> None:
-        self._state.event_ids.append(event_id)
-        self._changed = True
-
-    def _check_new_event(self, event_id: str) -> None:
-        if event_id in self._state.event_ids:
-            raise EventRejected(f"event {event_id} was already recorded on this journey")
+    def _details_heading(self) -> list[str]:
+        state = self._state
+        lines = [f"**Case {state.case_ref}**: stage `{state.stage.value}`, policy `{state.policy}`", ""]
+        if state.closed_because:
+            lines.append(f"Closed: {state.closed_because}")
+        return lines
 
     def _check_stage(self, event_type: str, allowed: tuple[Stage, ...]) -> None:
         if self._state.stage not in allowed:
             expected = " or ".join(stage.value for stage in allowed)
             raise EventRejected(f"{event_type} is not accepted at stage {self._state.stage.value} (needs {expected})")
 
-    def _check_not_future(self, day: date, field: str) -> None:
-        today = london_date(workflow.now())
-        if day > today:
-            raise EventRejected(f"{field} {day} is in the future (today is {today})")
-
-    def _publish(self) -> None:
-        """Show the deadline table in the UI and index the next deadline for search."""
-        state = self._state
-        upcoming = state.next_open()
-        overdue = any(row.status is DeadlineStatus.OVERDUE for row in state.deadlines)
-        index = {
-            sa.STAGE: state.stage.value,
-            sa.POLICY: state.policy,
-            sa.OVERDUE: overdue,
-            sa.NEXT_DEADLINE: end_of_day(upcoming.alarm_date) if upcoming else None,
-            sa.NEXT_DEADLINE_KIND: upcoming.kind if upcoming else None,
-        }
-        changed = [
-            key.value_set(value) if value is not None else key.value_unset()
-            for key, value in index.items()
-            if self._indexed.get(key.name, "unset") != value
-        ]
-        if changed:
-            # Only what changed: every upsert is an event in a history that may run for years.
-            workflow.upsert_search_attributes(changed)
-            self._indexed.update({key.name: value for key, value in index.items()})
-        lines = [f"**Case {state.case_ref}**: stage `{state.stage.value}`, policy `{state.policy}`", ""]
-        if state.closed_because:
-            lines.append(f"Closed: {state.closed_because}")
-        lines += ["| deadline | due | status | why |", "|---|---|---|---|"]
-        for row in state.deadlines:
-            status = row.status.value + (f", agreed delay to {row.agreed_target}" if row.agreed_target else "")
-            lines.append(f"| {row.label} | {row.due} | {status} | {row.reason} |")
-        workflow.set_current_details("\n".join(lines))
