@@ -14,6 +14,7 @@ from activities.log import configure_logging, get_logger
 from activities.notify import NotificationSender, NotifyActivities, sender_from_config
 from activities.records import RecordActivities
 from starter.client import TASK_QUEUE, connect
+from workflows.conference import ConferenceWorkflow
 from workflows.journey import ChildProtectionJourney
 from workflows.sandbox import workflow_runner
 
@@ -32,7 +33,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ChildProtectionJourney],
+        workflows=[ChildProtectionJourney, ConferenceWorkflow],
         workflow_runner=workflow_runner(),
         activities=[records.write_record, notify.send_notification],
         # Activities use sqlmodel's blocking sessions, so they run on threads.

@@ -283,6 +283,29 @@ class SignificantEvent(_Event):
     kind: SignificantEventKind
 
 
+class ConferenceBooked(_Event):
+    """A conference is booked: the journey starts a conference workflow that keeps its deadlines."""
+
+    type: Literal["conference_booked"] = "conference_booked"
+    booked_on: date
+    conference_ref: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,39}$")]
+    kind: Literal["initial", "review"]
+    meeting_on: date
+    chair_ref: StaffRef
+    chair_independent_of_the_case: bool
+    #: Brothers and sisters considered at the same conference, each with a journey of their own.
+    siblings: list[CaseRef] = Field(default_factory=list, max_length=11)
+
+    @model_validator(mode="after")
+    def _independent_chair(self) -> ConferenceBooked:
+        if not self.chair_independent_of_the_case:
+            raise ValueError("the conference chair is independent of the case, with no line responsibility "
+                             "for it (seeds 001, 003)")
+        if self.meeting_on < self.booked_on:
+            raise ValueError("meeting_on is before booked_on")
+        return self
+
+
 PLAN_EVENTS = (
     LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, CoreGroupHeld, VisitMade,
     TaskCompleted, ReviewScheduled, ReviewHeld, PlanEnded, ChildMissing, ChildFound, SignificantEvent,
@@ -290,7 +313,7 @@ PLAN_EVENTS = (
 ICPC_EVENTS = (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired)
 
 JourneyEvent = Annotated[
-    StrategyDiscussion | IcpcDelayAgreed | IcpcHeld | ConferenceNotRequired
+    StrategyDiscussion | IcpcDelayAgreed | IcpcHeld | ConferenceNotRequired | ConferenceBooked
     | LeadSocialWorkerNamed | LeadSocialWorkerCover | CoreGroupMembersRecorded | CoreGroupHeld | VisitMade
     | TaskCompleted | ReviewScheduled | ReviewHeld | PlanEnded | ChildMissing | ChildFound | SignificantEvent,
     Field(discriminator="type"),
@@ -301,7 +324,7 @@ FeedEvent = Annotated[ChildMissing | ChildFound | SignificantEvent, Field(discri
 FEED_EVENTS = (ChildMissing, ChildFound, SignificantEvent)
 
 EVENT_TYPES: dict[str, type[_Event]] = {
-    model.model_fields["type"].default: model for model in (*ICPC_EVENTS, *PLAN_EVENTS)
+    model.model_fields["type"].default: model for model in (*ICPC_EVENTS, ConferenceBooked, *PLAN_EVENTS)
 }
 
 

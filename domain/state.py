@@ -53,6 +53,8 @@ class JourneyState(BaseModel):
     reviews_held: int = 0
     review_date: date | None = None
     missing_since: date | None = None
+    #: The conference workflow keeping the deadlines of the conference booked now, if any.
+    conference_ref: str | None = None
     #: How many times the journey has continued as new (a fresh history at each review).
     run: int = 0
 

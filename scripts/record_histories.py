@@ -29,6 +29,7 @@ from domain.deadlines import london_date  # noqa: E402
 from domain.events import (  # noqa: E402
     ChildFound,
     ChildMissing,
+    ConferenceBooked,
     ConferenceNotRequired,
     CoreGroupHeld,
     IcpcDelayAgreed,
@@ -47,6 +48,8 @@ from tests.conftest import TEST_SERVER  # noqa: E402
 from worker import build_worker  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
+#: Conference workflows a scenario books, recorded beside the journey's history.
+CONFERENCES = {"icpc_through_a_household_conference": ["ICPC-0001"]}
 
 
 async def today(env):
@@ -133,6 +136,33 @@ async def every_run(env, workflow_id):
         handle = env.client.get_workflow_handle(workflow_id, run_id=new_run)
 
 
+async def icpc_through_a_household_conference(env, journeys, case):
+    from domain.conference import ChildDecision, ConferenceHeld, ConferenceTaskDone, ExclusionRequested
+
+    sibling = "REC-0002"
+    for ref in (case, sibling):
+        await journeys.start(ref, "darlington", StrategyDiscussion(event_id="sd-1", held_on=await today(env),
+                                                                    initiated_section_47=True))
+    await journeys.send(case, ConferenceBooked(
+        event_id="book-1", booked_on=await today(env), conference_ref="ICPC-0001", kind="initial",
+        meeting_on=await today(env) + timedelta(days=14), chair_ref="CPC-0042", chair_independent_of_the_case=True,
+        siblings=[sibling]))
+    await journeys.send_to_conference("ICPC-0001", ExclusionRequested(
+        event_id="ex-1", requested_on=await today(env), parent_role="father",
+        grounds=["presence_would_prejudice_the_childs_welfare"]))
+    await env.sleep(timedelta(days=14))
+    await asyncio.sleep(1)  # reminders and escalations of the reports not sent
+    held = await today(env)
+    await journeys.send_to_conference("ICPC-0001", ConferenceHeld(
+        event_id="held-1", held_on=held, childrens_social_care_present=True,
+        other_agencies_present=["school", "health visitor"], parents_present=False, decisions=[
+            ChildDecision(case_ref=case, plan=True, category="neglect", agencies_for_plan=3, agencies_against_plan=0),
+            ChildDecision(case_ref=sibling, plan=False, agencies_for_plan=0, agencies_against_plan=3)]))
+    await asyncio.sleep(1)
+    await journeys.send_to_conference("ICPC-0001", ConferenceTaskDone(
+        event_id="done-1", task="decision_circulated", done_on=held))
+
+
 SCENARIOS = {
     "icpc_plan_on_time": plan_on_time,
     "icpc_overdue_then_no_plan": overdue_then_no_plan,
@@ -140,6 +170,7 @@ SCENARIOS = {
     "icpc_not_required": not_required,
     "plan_through_first_review": plan_through_first_review,
     "plan_missing_child_then_ended": plan_missing_child_then_ended,
+    "icpc_through_a_household_conference": icpc_through_a_household_conference,
 }
 
 
@@ -161,9 +192,15 @@ async def main(overwrite: bool) -> None:
                     case = "REC-0001"
                     await scenario(env, journeys, case)
                     runs = await every_run(env, workflow_id_for(case))
+                    conferences = [await env.client.get_workflow_handle(f"cpj-conf-{ref}").fetch_history()
+                                   for ref in CONFERENCES.get(name, [])]
             HISTORIES.mkdir(parents=True, exist_ok=True)
             for number, history in enumerate(runs, start=1):
                 path = target if len(runs) == 1 else HISTORIES / f"{name}.run{number}.json"
+                path.write_text(history.to_json())
+                print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
+            for ref, history in zip(CONFERENCES.get(name, []), conferences):
+                path = HISTORIES / f"{name}.conference-{ref}.json"
                 path.write_text(history.to_json())
                 print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
         finally:

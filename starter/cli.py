@@ -28,6 +28,8 @@ journey_app = typer.Typer(help="Start, inspect and move journeys.", no_args_is_h
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(policy_app, name="policy")
 app.add_typer(journey_app, name="journey")
+conference_app = typer.Typer(help="Conferences: their deadlines, the meeting and its record.", no_args_is_help=True)
+app.add_typer(conference_app, name="conference")
 temporal_app = typer.Typer(help="Set up a Temporal cluster for journeys.", no_args_is_help=True)
 app.add_typer(temporal_app, name="temporal")
 
@@ -304,16 +306,45 @@ def journey_event(
 
     cpj journey event CASE-0001 '{"type": "visit_made", "event_id": "v-1", "visited_on": "2027-01-05", "outcome": "seen"}'
     """
-    from pydantic import TypeAdapter, ValidationError
-
     from domain.events import JourneyEvent
+
+    _send(case_ref, _read_event(event, JourneyEvent))
+
+
+def _read_event(event: str, adapter_type):
+    from pydantic import TypeAdapter, ValidationError
 
     text = sys.stdin.read() if event == "-" else Path(event[1:]).read_text() if event.startswith("@") else event
     try:
-        parsed = TypeAdapter(JourneyEvent).validate_json(text)
+        return TypeAdapter(adapter_type).validate_json(text)
     except ValidationError as err:
         raise _invalid(err) from None
-    _send(case_ref, parsed)
+
+
+@conference_app.command("show")
+def conference_show(conference_ref: str) -> None:
+    """Show a conference's stage and deadlines (JSON)."""
+
+    async def go():
+        return await (await _journeys()).conference(conference_ref)
+
+    typer.echo(_run(go()).model_dump_json(indent=2))
+
+
+@conference_app.command("event")
+def conference_event(
+    conference_ref: str,
+    event: Annotated[str, typer.Argument(help="the event as JSON with its \"type\", or @FILE, or - for stdin")],
+) -> None:
+    """Send a conference event as JSON (the same shape as POST /api/conferences/REF/events)."""
+    from domain.conference import ConferenceEvent
+
+    parsed = _read_event(event, ConferenceEvent)
+
+    async def go():
+        return await (await _journeys()).send_to_conference(conference_ref, parsed)
+
+    typer.echo(_run(go()).model_dump_json(indent=2))
 
 
 # -- running -----------------------------------------------------------------

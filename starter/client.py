@@ -16,12 +16,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.conference import CONFERENCE_EVENTS, ConferenceState
 from domain.deadlines import due_day_of, london_date
 from domain.events import EVENT_TYPES, FEED_EVENTS, StrategyDiscussion, workflow_id_for
 from domain.state import JourneyStart
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
 from workflows import search_attributes as sa
+from workflows.conference import ConferenceWorkflow, conference_workflow_id
 from workflows.journey import ChildProtectionJourney
 
 TASK_QUEUE = os.environ.get("CPJ_TASK_QUEUE", "cp-journeys")
@@ -142,11 +144,7 @@ class Journeys:
             raise EventRejected(f"not a journey event: {type(event).__name__}")
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
-            return await handle.execute_update(event.type, event, id=event.event_id, result_type=JourneyState)
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
-            raise EventRejected(message) from err
+            return await self._update(handle, event, JourneyState)
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
 
@@ -159,6 +157,27 @@ class Journeys:
             await handle.signal(ChildProtectionJourney.feed, event)
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
+
+    async def send_to_conference(self, conference_ref: str, event) -> ConferenceState:
+        """Send one conference event (a model from ``domain.conference``) to its conference workflow."""
+        if type(event) not in CONFERENCE_EVENTS:
+            raise EventRejected(f"not a conference event: {type(event).__name__}")
+        handle = self.client.get_workflow_handle(conference_workflow_id(conference_ref))
+        try:
+            return await self._update(handle, event, ConferenceState)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise JourneyNotFound(f"no open conference {conference_ref}") from err
+            raise
+
+    async def conference(self, conference_ref: str) -> ConferenceState:
+        handle = self.client.get_workflow_handle(conference_workflow_id(conference_ref))
+        try:
+            return await handle.query(ConferenceWorkflow.state)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise JourneyNotFound(f"no conference {conference_ref}") from err
+            raise
 
     async def state(self, case_ref: str) -> JourneyState:
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
@@ -186,6 +205,15 @@ class Journeys:
                 )
             )
         return rows
+
+    @staticmethod
+    async def _update(handle, event, result_type):
+        """An event as an update whose id is the event id, so Temporal answers a resend itself."""
+        try:
+            return await handle.execute_update(event.type, event, id=event.event_id, result_type=result_type)
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            raise EventRejected(cause.message if isinstance(cause, ApplicationError) else str(cause or err)) from err
 
     async def _translate(self, err: RPCError, case_ref: str) -> Exception:
         if err.status != RPCStatusCode.NOT_FOUND:

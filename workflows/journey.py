@@ -26,13 +26,16 @@ from __future__ import annotations
 from datetime import date
 
 from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import plan
+    from domain.conference import ConferenceDecision, ConferenceKind, ConferenceStart
     from domain.deadlines import DeadlineStatus, icpc_deadline, plan_deadlines
     from domain.events import (
         ChildFound,
         ChildMissing,
+        ConferenceBooked,
         ConferenceNotRequired,
         CoreGroupHeld,
         CoreGroupMembersRecorded,
@@ -51,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.state import JourneyStart, JourneyState, Stage
 
+from workflows.conference import ConferenceWorkflow, conference_workflow_id
 from workflows.keeping import DeadlineKeeping, EventRejected
 
 WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
@@ -335,6 +339,89 @@ class ChildProtectionJourney(DeadlineKeeping):
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
         return self._state
+
+    # -- Conferences: booked here, kept by a conference workflow, decided back here ------
+
+    @workflow.update
+    async def conference_booked(self, event: ConferenceBooked) -> JourneyState:
+        self._state.conference_ref = event.conference_ref
+        if event.kind == "review":
+            self._state.review_date = event.meeting_on
+        self._accept(event.event_id)
+        await self._record(event.event_id, "conference_booked", event.booked_on,
+                           f"{event.kind.capitalize()} conference {event.conference_ref} booked for {event.meeting_on}",
+                           {"conference_ref": event.conference_ref, "siblings": event.siblings})
+        await workflow.start_child_workflow(
+            ConferenceWorkflow.run,
+            ConferenceStart(
+                conference_ref=event.conference_ref, kind=ConferenceKind(event.kind),
+                case_refs=[self._state.case_ref, *event.siblings], profile=self._profile,
+                requested_on=event.booked_on, meeting_on=event.meeting_on, chair_ref=event.chair_ref,
+                booked_by_event=event.event_id,
+            ),
+            id=conference_workflow_id(event.conference_ref),
+            # The record is finished weeks after the decision, whatever happens to this run of the journey.
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            static_summary=f"{event.kind.capitalize()} conference {event.conference_ref} for case {self._state.case_ref}",
+        )
+        return self._state
+
+    @conference_booked.validator
+    def _validate_conference_booked(self, event: ConferenceBooked) -> None:
+        self._check_new_event(event.event_id)
+        self._check_not_future(event.booked_on, "booked_on")
+        if event.kind == "initial":
+            self._check_stage(event.type, (Stage.AWAITING_ICPC,))
+            icpc = self._state.deadline("icpc")
+            if event.meeting_on > icpc.alarm_date:
+                raise EventRejected(
+                    f"the ICPC must be held by {icpc.alarm_date} ({icpc.reason}); book it by then, "
+                    "or record the team manager's agreement to a delay first"
+                )
+        else:
+            try:  # a review booked through a conference follows the same limit as one scheduled directly
+                plan.check(self._state, self._profile, ReviewScheduled(
+                    event_id=event.event_id, scheduled_on=event.booked_on, review_date=event.meeting_on))
+            except plan.InvalidEvent as err:
+                raise EventRejected(str(err)) from None
+        if self._state.conference_ref is not None:
+            raise EventRejected(f"conference {self._state.conference_ref} is already booked for this child "
+                                "and has not decided yet")
+
+    @workflow.signal
+    async def conference_decided(self, outcome: ConferenceDecision) -> None:
+        """A conference decided for this child: applied as the ICPC's or the review's outcome."""
+        decision = outcome.decision
+        event_id = f"{outcome.conference_ref}:{decision.case_ref}"
+        if outcome.kind is ConferenceKind.INITIAL:
+            event = IcpcHeld(event_id=event_id, held_on=outcome.held_on,
+                             decision="plan" if decision.plan else "no_plan", category=decision.category)
+            validate, apply = self._validate_icpc_held, self.icpc_held
+        else:
+            if not decision.plan:
+                outcome_kind, category = "end_plan", None
+            elif decision.category != self._state.category:
+                outcome_kind, category = "change_category", decision.category
+            else:
+                outcome_kind, category = "continue", None
+            event = ReviewHeld(event_id=event_id, held_on=outcome.held_on, outcome=outcome_kind, category=category,
+                               chair_endorsed_ending=True)  # the conference's independent chair decided it
+            validate, apply = self._validate_plan_event, self._plan_event
+        try:
+            validate(event)
+        except EventRejected as refused:
+            if event_id in self._state.event_ids:
+                return
+            await self._record(event_id, "conference_decision_refused", outcome.held_on,
+                               f"Conference {outcome.conference_ref}'s decision could not be applied: {refused.message}",
+                               {"conference_ref": outcome.conference_ref})
+            await self._notify(event_id, "refused", plan.Notice(
+                "conference_chair", "conference_decision_refused",
+                f"Conference {outcome.conference_ref}: decision not applied to case {self._state.case_ref}",
+                refused.message))
+            return
+        self._state.conference_ref = None
+        await apply(event)
 
     # -- The procedure -----------------------------------------------------------
 

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict
 
+from domain.conference import ConferenceEvent
 from domain.deadlines import icpc_deadline
 from domain.events import CaseRef, FeedEvent, JourneyEvent, StrategyDiscussion
 from domain.policy import PolicyNotFound, load_profile, profile_ids
@@ -99,5 +100,14 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
         await (await journeys()).feed(case_ref, event)
         return {"accepted": event.event_id}
+
+    @router.get("/api/conferences/{conference_ref}", tags=["conferences"])
+    async def api_conference(conference_ref: str) -> dict:
+        return (await (await journeys()).conference(conference_ref)).model_dump(mode="json")
+
+    @router.post("/api/conferences/{conference_ref}/events", tags=["conferences"])
+    async def api_conference_event(conference_ref: str, event: Annotated[ConferenceEvent, Body()]) -> dict:
+        """One conference event (invitations, reports, exclusion, split, the meeting, amendments)."""
+        return (await (await journeys()).send_to_conference(conference_ref, event)).model_dump(mode="json")
 
     return router

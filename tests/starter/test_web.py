@@ -503,3 +503,24 @@ async def test_a_feed_posts_a_significant_event_and_is_answered_at_once(
     not_a_feed = await web.post(f"/api/journeys/{CASE}/feed", json={
         "type": "visit_made", "event_id": "v-1", "visited_on": today, "outcome": "seen"})
     assert not_a_feed.status_code == 422
+
+
+async def test_a_service_books_a_conference_and_sends_it_the_meeting(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    await start(web, world, policy="birmingham")
+    today = (await world.today()).isoformat()
+    booked = await web.post(f"/api/journeys/{CASE}/events", json={
+        "type": "conference_booked", "event_id": "book-1", "booked_on": today, "conference_ref": "ICPC-0100",
+        "kind": "initial", "meeting_on": today, "chair_ref": "CPC-0042", "chair_independent_of_the_case": True})
+    assert booked.status_code == 200, booked.text
+    shown = await web.get("/api/conferences/ICPC-0100")
+    assert shown.status_code == 200 and shown.json()["stage"] == "convening"
+
+    tie = {"case_ref": CASE, "plan": True, "category": "neglect", "agencies_for_plan": 2, "agencies_against_plan": 2}
+    meeting = {"type": "conference_held", "event_id": "held-1", "held_on": today, "parents_present": True,
+               "childrens_social_care_present": True, "other_agencies_present": ["school", "GP"], "decisions": [tie]}
+    refused = await web.post("/api/conferences/ICPC-0100/events", json=meeting)
+    assert refused.status_code == 409 and "evenly split" in refused.json()["detail"]
+    held = await web.post("/api/conferences/ICPC-0100/events",
+                          json={**meeting, "decisions": [{**tie, "chair_casting_vote": True}]})
+    assert held.status_code == 200 and held.json()["stage"] == "held"
+    assert (await web.get("/api/conferences/NOPE-0000")).status_code == 404

@@ -16,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.state import JourneyStart
+from workflows.conference import ConferenceWorkflow
 from workflows.journey import ChildProtectionJourney
 from workflows.sandbox import workflow_runner
 
@@ -36,7 +37,7 @@ def test_there_are_recorded_journeys_to_replay() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_recorded_journey_replays_on_current_code(path: Path) -> None:
-    await replayer(ChildProtectionJourney).replay_workflow(load(path))
+    await replayer(ChildProtectionJourney, ConferenceWorkflow).replay_workflow(load(path))
 
 
 @workflow.defn(name="ChildProtectionJourney")

@@ -1,0 +1,237 @@
+"""Conferences as child workflows of the journey, on the time-skipping server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+from temporalio.client import WorkflowHandle
+
+from domain.calendar import WorkingDayCalendar
+from domain.conference import (
+    ChildDecision,
+    ConferenceHeld,
+    ConferenceStage,
+    ConferenceState,
+    ConferenceTaskDone,
+    ExclusionDecided,
+    ExclusionRequested,
+    SplitArranged,
+)
+from domain.deadlines import DeadlineStatus
+from domain.events import ConferenceBooked, StrategyDiscussion
+from domain.state import Stage
+from starter.client import EventRejected
+from tests.conftest import JourneyWorld, eventually
+from workflows.conference import ConferenceWorkflow, conference_workflow_id
+
+CASE, SIBLING = "CASE-0001", "CASE-0002"
+england = WorkingDayCalendar()
+
+
+async def start_journey(world: JourneyWorld, case_ref: str = CASE, policy: str = "darlington") -> None:
+    await world.journeys.start(
+        case_ref, policy, StrategyDiscussion(event_id="sd-1", held_on=await world.today(), initiated_section_47=True)
+    )
+
+
+async def book(world: JourneyWorld, days_ahead: int = 10, siblings: list[str] | None = None,
+               ref: str = "ICPC-0001") -> WorkflowHandle:
+    today = await world.today()
+    await world.journeys.send(CASE, ConferenceBooked(
+        event_id=f"book-{ref}", booked_on=today, conference_ref=ref, kind="initial",
+        meeting_on=today + timedelta(days=days_ahead), chair_ref="CPC-0042", chair_independent_of_the_case=True,
+        siblings=siblings or []))
+    return world.env.client.get_workflow_handle(conference_workflow_id(ref), result_type=ConferenceState)
+
+
+async def conference_state(handle: WorkflowHandle) -> ConferenceState:
+    return await handle.query(ConferenceWorkflow.state)
+
+
+async def send(world: JourneyWorld, handle: WorkflowHandle, event) -> ConferenceState:
+    """As a service would: through the client, by conference reference."""
+    return await world.journeys.send_to_conference(handle.id.removeprefix("cpj-conf-"), event)
+
+
+def decision(case_ref: str = CASE, plan: bool = True, category: str | None = "neglect", **votes) -> ChildDecision:
+    votes = votes or ({"agencies_for_plan": 3, "agencies_against_plan": 1} if plan
+                      else {"agencies_for_plan": 1, "agencies_against_plan": 3})
+    return ChildDecision(case_ref=case_ref, plan=plan, category=category if plan else None, **votes)
+
+
+def held(on, decisions, **kwargs) -> ConferenceHeld:
+    fields = {"childrens_social_care_present": True, "other_agencies_present": ["school", "health visitor"],
+              "parents_present": True, **kwargs}
+    return ConferenceHeld(event_id=f"held-{on}", held_on=on, decisions=decisions, **fields)
+
+
+async def test_an_icpc_held_through_its_conference_puts_the_child_on_a_plan_and_the_record_closes_it(
+    world: JourneyWorld,
+) -> None:
+    await start_journey(world)
+    conference = await book(world)
+    state = await conference_state(conference)
+    meeting = state.meeting_on
+    report = next(row for row in state.deadlines if row.kind == "report_to_chair")
+    assert report.due == england.add_working_days(meeting, -3)  # Darlington: three working days before
+    assert "000_7f04eaf80fcc0ebe.txt" in report.reason
+
+    await world.days_pass((meeting - await world.today()).days)
+    state = await send(world, conference, held(meeting, [decision()], parents_present=False))
+    assert state.stage is ConferenceStage.HELD
+    assert {row.kind for row in state.deadlines if row.status is DeadlineStatus.OPEN} >= {
+        "decision_circulated", "outline_plan_circulated", "record_shared"}
+
+    async def on_plan() -> bool:
+        return (await world.journeys.state(CASE)).stage is Stage.ON_PLAN
+    await eventually(on_plan)
+
+    for task in ("decision_circulated", "outline_plan_circulated", "record_shared"):
+        state = await send(world, conference, ConferenceTaskDone(event_id=f"t-{task}", task=task,
+                                                          done_on=await world.today()))
+    assert state.stage is ConferenceStage.CLOSED
+    result = await conference.result()
+    assert result.held.decisions[0].plan
+    kinds = [row.kind for row in world.records(CASE)]
+    assert {"conference_booked", "conference_held", "icpc_held"} <= set(kinds)
+
+
+async def test_the_chair_is_reminded_the_day_before_a_deadline_and_escalated_to_after(world: JourneyWorld) -> None:
+    await start_journey(world)
+    conference = await book(world, days_ahead=14)
+    report = next(row for row in (await conference_state(conference)).deadlines if row.kind == "report_to_chair")
+    await world.days_pass((report.due - await world.today()).days)
+
+    async def reminded() -> bool:
+        return any(letter["template"] == "deadline_reminder" for letter in world.letters())
+    await eventually(reminded)
+    await world.days_pass(2)
+
+    async def escalated() -> bool:
+        return any(letter["template"] == "overdue_escalation" for letter in world.letters())
+    await eventually(escalated)
+    roles = {letter["template"]: letter["recipient_role"] for letter in world.letters()}
+    assert roles["overdue_escalation"] == "team_manager"
+
+
+async def test_an_inquorate_conference_adjourns_and_decides_when_it_reconvenes(world: JourneyWorld) -> None:
+    await start_journey(world)
+    conference = await book(world, days_ahead=7)
+    today = await world.today() + timedelta(days=7)
+    await world.days_pass(7)
+    with pytest.raises(EventRejected, match="not quorate"):
+        await send(world, conference, held(today, [decision()], other_agencies_present=["school"]))
+
+    state = await send(world, conference, held(today, [], other_agencies_present=["school"], inquorate_action="adjourn"))
+    assert state.stage is ConferenceStage.ADJOURNED
+    reconvene = next(row for row in state.deadlines if row.kind == "reconvene")
+    assert reconvene.due.month != today.month or reconvene.due > today  # within a month (seed 000)
+    assert (await world.journeys.state(CASE)).stage is Stage.AWAITING_ICPC
+
+    await world.days_pass(7)
+    state = await send(world, conference, held(await world.today(), [decision(plan=False)]))
+    assert state.stage is ConferenceStage.HELD
+    assert next(row for row in state.deadlines if row.kind == "reconvene").status is DeadlineStatus.CANCELLED
+
+    async def closed() -> bool:
+        return (await world.journeys.state(CASE)).stage is Stage.CLOSED
+    await eventually(closed)
+
+
+async def test_proceeding_although_inquorate_tells_the_assistant_director(world: JourneyWorld) -> None:
+    await start_journey(world)
+    conference = await book(world, days_ahead=5)
+    await world.days_pass(5)
+    with pytest.raises(EventRejected, match="inquorate_reason"):
+        await send(world, conference, held(await world.today(), [decision()], other_agencies_present=["school"],
+                                    inquorate_action="proceed"))
+    await send(world, conference, held(await world.today(), [decision()], other_agencies_present=["school"],
+                                inquorate_action="proceed", inquorate_reason="csc_and_one_other_agency"))
+    [told] = [letter for letter in world.letters() if letter["template"] == "inquorate_conference"]
+    assert told["recipient_role"] == "assistant_director"
+    [record] = [row for row in world.records(CASE) if row.kind == "conference_held"]
+    assert record.details["consider_early_review"] is True
+
+
+async def test_an_exclusion_must_be_asked_for_in_time_and_decided_in_writing(world: JourneyWorld) -> None:
+    await start_journey(world)
+    today = await world.today()
+    conference = await book(world, days_ahead=(england.add_working_days(today, 1) - today).days)
+    with pytest.raises(EventRejected, match="must reach the chair by"):
+        await send(world, conference, ExclusionRequested(event_id="ex-1", requested_on=today, parent_role="father",
+                                                  grounds=["likely_to_interfere_seriously_with_the_conference"]))
+
+    conference = await _rebook(world, days_ahead=14)
+    state = await send(world, conference, ExclusionRequested(event_id="ex-2", requested_on=today, parent_role="father",
+                                                      grounds=["presence_would_prejudice_the_childs_welfare"]))
+    decide = next(row for row in state.deadlines if row.kind == "exclusion_decision")
+    assert decide.due == england.add_working_days(state.meeting_on, -1)
+    with pytest.raises(ValidationError, match="in writing"):
+        ExclusionDecided(event_id="ex-d", decided_on=today, excluded=True, communicated_in_writing=False)
+    state = await send(world, conference, ExclusionDecided(event_id="ex-d", decided_on=today, excluded=True,
+                                                    communicated_in_writing=True))
+    assert state.excluded_parent is True
+    assert decide.kind in {row.kind for row in state.deadlines if row.status is DeadlineStatus.MET}
+
+
+async def _rebook(world: JourneyWorld, days_ahead: int) -> WorkflowHandle:
+    """A second journey for a later conference (the first is already booked)."""
+    await world.journeys.start("CASE-0009", "darlington", StrategyDiscussion(
+        event_id="sd-1", held_on=await world.today(), initiated_section_47=True))
+    today = await world.today()
+    await world.journeys.send("CASE-0009", ConferenceBooked(
+        event_id="book-2", booked_on=today, conference_ref="ICPC-0002", kind="initial",
+        meeting_on=today + timedelta(days=days_ahead), chair_ref="CPC-0042", chair_independent_of_the_case=True))
+    return world.env.client.get_workflow_handle(conference_workflow_id("ICPC-0002"), result_type=ConferenceState)
+
+
+async def test_a_split_conference_needs_letters_three_working_days_before_and_a_half_hour_gap(
+    world: JourneyWorld,
+) -> None:
+    await start_journey(world)
+    conference = await book(world, days_ahead=12)
+    with pytest.raises(ValidationError, match="greater than or equal to 30"):
+        SplitArranged(event_id="split", arranged_on=await world.today(), gap_minutes=20)
+    state = await send(world, conference, SplitArranged(event_id="split", arranged_on=await world.today(), gap_minutes=30))
+    letters = next(row for row in state.deadlines if row.kind == "split_letters")
+    assert letters.due == england.add_working_days(state.meeting_on, -3)
+
+
+async def test_one_conference_decides_for_each_child_of_the_household(world: JourneyWorld) -> None:
+    await start_journey(world)
+    await start_journey(world, SIBLING)
+    conference = await book(world, days_ahead=6, siblings=[SIBLING])
+    await world.days_pass(6)
+    today = await world.today()
+    with pytest.raises(EventRejected, match="every child"):
+        await send(world, conference, held(today, [decision()]))
+    await send(world, conference, held(today, [decision(), decision(SIBLING, plan=False)]))
+
+    async def both_decided() -> bool:
+        first, second = await world.journeys.state(CASE), await world.journeys.state(SIBLING)
+        return first.stage is Stage.ON_PLAN and second.stage is Stage.CLOSED
+    await eventually(both_decided)
+
+
+async def test_an_even_split_is_settled_by_the_chairs_casting_vote(world: JourneyWorld) -> None:
+    await start_journey(world, policy="birmingham")
+    conference = await book(world, days_ahead=6)
+    await world.days_pass(6)
+    even = {"agencies_for_plan": 2, "agencies_against_plan": 2}
+    with pytest.raises(EventRejected, match="evenly split.*3.16|evenly split"):
+        await send(world, conference, held(await world.today(), [decision(**even)]))
+    with pytest.raises(EventRejected, match="does not follow"):
+        await send(world, conference, held(await world.today(), [decision(plan=True, **even, chair_casting_vote=False)]))
+    state = await send(world, conference, held(await world.today(), [decision(plan=True, **even, chair_casting_vote=True)]))
+    assert state.held.decisions[0].chair_casting_vote is True
+
+
+async def test_a_conference_cannot_be_booked_past_the_icpc_deadline(world: JourneyWorld) -> None:
+    await start_journey(world)
+    with pytest.raises(EventRejected, match="the ICPC must be held by"):
+        await book(world, days_ahead=40)
+    with pytest.raises(ValidationError, match="independent"):
+        ConferenceBooked(event_id="b", booked_on=await world.today(), conference_ref="ICPC-0003", kind="initial",
+                         meeting_on=await world.today(), chair_ref="SW-1042", chair_independent_of_the_case=False)
