@@ -27,6 +27,8 @@ ConferenceRef = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,
 class ConferenceKind(StrEnum):
     INITIAL = "initial"
     REVIEW = "review"
+    PRE_BIRTH = "pre_birth"
+    TRANSFER_IN = "transfer_in"
 
 
 class ConferenceStage(StrEnum):
@@ -64,6 +66,7 @@ class ConferenceTask(StrEnum):
     REPORT_TO_PARENTS = "report_to_parents"
     AGENCY_REPORTS = "agency_reports"
     SPLIT_LETTERS = "split_letters"
+    TRANSFER_REPORT = "transfer_report"
     DECISION_CIRCULATED = "decision_circulated"
     ABSENT_PARENTS_TOLD = "absent_parents_told"
     PARENTS_NOTIFIED_IN_WRITING = "parents_notified_in_writing"
@@ -259,6 +262,7 @@ TASK_RULES: dict[ConferenceTask, str] = {
     ConferenceTask.REPORT_TO_PARENTS: "report_to_parents_before_conference",
     ConferenceTask.AGENCY_REPORTS: "agency_reports_before_conference",
     ConferenceTask.SPLIT_LETTERS: "split_conference_letter_notice",
+    ConferenceTask.TRANSFER_REPORT: "transfer_report_before_conference",
     ConferenceTask.DECISION_CIRCULATED: "decision_circulated",
     ConferenceTask.ABSENT_PARENTS_TOLD: "absent_parents_told",
     ConferenceTask.OUTLINE_PLAN_CIRCULATED: "outline_plan_circulated",
@@ -286,14 +290,17 @@ def _close(state: ConferenceState, kind: str, on: date) -> Deadline | None:
 
 def open_convening(state: ConferenceState, profile: Profile, start: ConferenceStart) -> None:
     """The deadlines before the meeting: booking, invitations, reports."""
-    if start.kind is ConferenceKind.INITIAL:
+    if start.kind is not ConferenceKind.REVIEW:
         _open(state, profile, "booking_consultation", "icpc_booking_consultation", start.requested_on)
+    if start.kind is ConferenceKind.TRANSFER_IN:
+        # Seed 000: the originating lead social worker's report, five working days before.
+        _open(state, profile, "transfer_report", "transfer_report_before_conference", start.meeting_on)
     _open_before_meeting(state, profile)
 
 
 def _open_before_meeting(state: ConferenceState, profile: Profile) -> None:
     meeting = state.meeting_on
-    notice = "icpc_invitation_notice" if state.kind is ConferenceKind.INITIAL else "review_invitation_notice"
+    notice = "review_invitation_notice" if state.kind is ConferenceKind.REVIEW else "icpc_invitation_notice"
     _open(state, profile, "invitations", notice, meeting)
     reports = "review_reports_before_conference" if state.kind is ConferenceKind.REVIEW else "report_to_chair_before_conference"
     _open(state, profile, "report_to_chair", reports if reports in profile.rules else "report_to_chair_before_conference",
@@ -329,8 +336,20 @@ def _check_task(state, profile, event: ConferenceTaskDone, start) -> None:
         raise InvalidEvent(f"there is no open {KINDS[event.task.value].label.lower()} deadline")
 
 
+#: Who else a conference of this kind must invite (seed 000).
+MUST_INVITE = {
+    ConferenceKind.PRE_BIRTH: ("midwifery", "midwifery and neo-natal services are invited to a pre-birth conference"),
+    ConferenceKind.TRANSFER_IN: ("originating authority",
+                                 "the originating authority's lead social worker is invited to a transfer conference"),
+}
+
+
 def _check_invitations(state, profile, event: InvitationsSent, start) -> None:
     _before_meeting_only(state, "sending invitations")
+    if state.kind in MUST_INVITE:
+        role, why = MUST_INVITE[state.kind]
+        if not any(invitee.role.lower() == role for invitee in event.invitees):
+            raise InvalidEvent(f"invite role '{role}': {why} (seed 000)")
 
 
 def _check_exclusion_requested(state, profile, event: ExclusionRequested, start) -> None:
@@ -472,7 +491,7 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
                "parents_present": event.parents_present}
     notices: list[Notice] = []
     for kind in ("booking_consultation", "invitations", "report_to_chair", "report_to_parents", "agency_reports",
-                 "split_letters", "exclusion_decision", "reconvene"):
+                 "split_letters", "exclusion_decision", "reconvene", "transfer_report"):
         row = state.open_deadline(kind)
         if row is not None:
             row.status = DeadlineStatus.CANCELLED

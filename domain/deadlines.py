@@ -93,6 +93,8 @@ KINDS: dict[str, Kind] = {
     "report_to_parents": Kind("Report shared with the parents", "team_manager", "shared",
                               "Share the report with the parents (and the child where appropriate)."),
     "agency_reports": Kind("Agency reports to the chair", "conference_chair", "received", "Chase the agencies."),
+    "transfer_report": Kind("Originating authority's report", "conference_chair", "received",
+                            "Seed 000: the originating lead social worker reports five working days before."),
     "split_letters": Kind("Letters about the split conference", "conference_chair", "sent",
                           "Write to the parents about the separate parts."),
     "exclusion_decision": Kind("Chair's decision on an exclusion request", "safeguarding_service_manager", "made",
@@ -128,9 +130,24 @@ def deadline(profile: Profile, kind: str, rule_key: str, anchor: date, label: st
     return _deadline(profile, kind, label or KINDS[kind].label, rule_key, anchor)
 
 
-def icpc_deadline(profile: Profile, section_47_initiated_on: date) -> Deadline:
-    """The ICPC deadline: 15 working days (per profile) after the s47-initiating discussion."""
-    return _deadline(profile, "icpc", "Initial child protection conference", "icpc_within", section_47_initiated_on)
+def icpc_deadline(profile: Profile, section_47_initiated_on: date, expected_delivery: date | None = None) -> Deadline:
+    """The ICPC deadline: 15 working days (per profile) after the s47-initiating discussion.
+
+    For an unborn child, seed 000 wants the conference at least 3 months before the due date: the
+    earlier of the two, unless that day has already gone (a late referral keeps the 15 days).
+    """
+    icpc = _deadline(profile, "icpc", "Initial child protection conference", "icpc_within", section_47_initiated_on)
+    if expected_delivery is None or "unborn_conference_before_due_date" not in profile.rules:
+        return icpc
+    unborn = _deadline(profile, "icpc", "Pre-birth conference", "unborn_conference_before_due_date", expected_delivery)
+    if section_47_initiated_on <= unborn.due < icpc.due:
+        return unborn
+    return icpc.model_copy(update={"label": "Pre-birth conference"})
+
+
+def transfer_in_deadline(profile: Profile, agreed_on: date) -> Deadline:
+    """Seed 000: a transfer conference within 15 working days of the authorities' agreement."""
+    return _deadline(profile, "icpc", "Transfer-in conference", "transfer_in_conference_within", agreed_on)
 
 
 #: What an ICPC's plan decision sets running, in the order a worker meets them.

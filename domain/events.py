@@ -51,6 +51,40 @@ class StrategyDiscussion(_Event):
     type: Literal["strategy_discussion"] = "strategy_discussion"
     held_on: date
     initiated_section_47: bool
+    #: For an unborn child: the expected date of delivery (seed 000: conference at least 3 months before).
+    expected_delivery: date | None = None
+    premature_birth_likely: bool = False
+
+    @model_validator(mode="after")
+    def _prematurity_is_about_an_unborn_child(self) -> StrategyDiscussion:
+        if self.premature_birth_likely and self.expected_delivery is None:
+            raise ValueError("premature_birth_likely is for an unborn child: give expected_delivery")
+        return self
+
+
+class TransferIn(_Event):
+    """A child on another authority's plan moves here: the journey starts at the receiving end."""
+
+    type: Literal["transfer_in"] = "transfer_in"
+    #: Seed 000 counts from the agreement between the authorities; seed 002 from the child's move.
+    agreed_on: date
+    originating_authority: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
+    category: Category
+
+
+class ChildBorn(_Event):
+    """The unborn child of a pre-birth journey is born: the same journey goes on."""
+
+    type: Literal["child_born"] = "child_born"
+    born_on: date
+
+
+class TransferOutNotified(_Event):
+    """A child on a plan moves away: the register and the receiving authority are told (seed 002)."""
+
+    type: Literal["transfer_out_notified"] = "transfer_out_notified"
+    notified_on: date
+    receiving_authority: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
 
 
 class IcpcDelayAgreed(_Event):
@@ -289,7 +323,7 @@ class ConferenceBooked(_Event):
     type: Literal["conference_booked"] = "conference_booked"
     booked_on: date
     conference_ref: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,39}$")]
-    kind: Literal["initial", "review"]
+    kind: Literal["initial", "review", "pre_birth", "transfer_in"]
     meeting_on: date
     chair_ref: StaffRef
     chair_independent_of_the_case: bool
@@ -307,13 +341,14 @@ class ConferenceBooked(_Event):
 
 
 PLAN_EVENTS = (
-    LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, CoreGroupHeld, VisitMade,
+    TransferOutNotified, LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, CoreGroupHeld, VisitMade,
     TaskCompleted, ReviewScheduled, ReviewHeld, PlanEnded, ChildMissing, ChildFound, SignificantEvent,
 )
-ICPC_EVENTS = (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired)
+ICPC_EVENTS = (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired, ChildBorn)
 
 JourneyEvent = Annotated[
     StrategyDiscussion | IcpcDelayAgreed | IcpcHeld | ConferenceNotRequired | ConferenceBooked
+    | ChildBorn | TransferOutNotified
     | LeadSocialWorkerNamed | LeadSocialWorkerCover | CoreGroupMembersRecorded | CoreGroupHeld | VisitMade
     | TaskCompleted | ReviewScheduled | ReviewHeld | PlanEnded | ChildMissing | ChildFound | SignificantEvent,
     Field(discriminator="type"),

@@ -15,7 +15,7 @@ Timescales are looked up in the journey's pinned profile by rule key
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain.deadlines import KINDS, Deadline, DeadlineStatus, calendar_for, deadline
@@ -35,6 +35,7 @@ from domain.events import (
     SignificantEvent,
     Task,
     TaskCompleted,
+    TransferOutNotified,
     VisitMade,
 )
 from domain.policy import Profile
@@ -119,6 +120,12 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
     _open(state, profile, "visit", "first_visit" if "first_visit" in profile.rules else "visit_interval", held,
           "First lead social worker visit")
     _open(state, profile, "core_group", "first_core_group", held, "First core group meeting")
+    first_core_group = state.open_deadline("core_group")
+    if state.unborn and first_core_group is not None and state.expected_delivery <= first_core_group.due:
+        # Seed 000: for an unborn child the core group is expected to meet before the birth.
+        first_core_group.due = state.expected_delivery - timedelta(days=1)
+        first_core_group.reason = (f"before the expected birth on {state.expected_delivery} (000_7f04eaf80fcc0ebe.txt "
+                                   "Unborn Child Protection Conference)")
     _open(state, profile, "review", "first_review", held, "First review conference")
     _open(state, profile, "core_assessment", "core_assessment", held)
     _open(state, profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
@@ -217,7 +224,7 @@ _CHECKS = {
 
 def event_date(event) -> date:
     """The day an event happened, whatever the event calls it."""
-    for name in ("held_on", "visited_on", "named_on", "absent_from", "recorded_on", "completed_on",
+    for name in ("held_on", "visited_on", "named_on", "absent_from", "recorded_on", "completed_on", "notified_on",
                  "scheduled_on", "ended_on", "reported_on", "found_on", "occurred_on"):
         if hasattr(event, name):
             return getattr(event, name)
@@ -369,6 +376,19 @@ def _end_plan(state: JourneyState, on: date, because: str, details: dict) -> Eff
     return Effect(f"Plan ended {on}: {because}", on, details, notices)
 
 
+def _transfer_out_notified(state, profile, event: TransferOutNotified) -> Effect:
+    state.transfer_out_to = event.receiving_authority
+    body = (f"The child on case {state.case_ref}, subject to a child protection plan, is moving permanently to "
+            f"{event.receiving_authority}. The plan here ends only once the receiving authority confirms its "
+            "receiving-in conference decision (seed 002, 41).")
+    subject = f"Transfer out: case {state.case_ref} to {event.receiving_authority}"
+    return Effect(f"Transfer out to {event.receiving_authority} notified {event.notified_on}", event.notified_on,
+                  {"receiving_authority": event.receiving_authority}, [
+                      Notice("child_protection_register", "transfer_out", subject, body),
+                      Notice("receiving_authority", "transfer_out", subject, body),
+                  ])
+
+
 def _child_missing(state, profile, event: ChildMissing) -> Effect:
     state.missing_since = event.reported_on
     if "missing_child_traced" in profile.rules:
@@ -406,6 +426,7 @@ def _significant_event(state, profile, event: SignificantEvent) -> Effect:
 
 
 _APPLY = {
+    TransferOutNotified: _transfer_out_notified,
     LeadSocialWorkerNamed: _lead_social_worker_named,
     LeadSocialWorkerCover: _lead_social_worker_cover,
     CoreGroupMembersRecorded: _core_group_members,

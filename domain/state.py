@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.deadlines import Deadline, DeadlineStatus
 from domain.events import (
@@ -16,6 +16,7 @@ from domain.events import (
     IcpcHeld,
     LeadSocialWorkerCover,
     StrategyDiscussion,
+    TransferIn,
 )
 from domain.policy import Profile
 
@@ -35,6 +36,15 @@ class JourneyState(BaseModel):
     stage: Stage
     strategy_discussions: list[StrategyDiscussion] = []
     section_47_initiated_on: date | None = None
+    #: A journey that began with a transfer in from another authority, instead of a strategy discussion.
+    transfer_in: TransferIn | None = None
+    #: Seed 000: the originating authority's plan is in force until the transfer-in conference is held.
+    originating_plan_in_force: bool = False
+    #: A pre-birth journey: the expected date of delivery, and the birth once it happens.
+    expected_delivery: date | None = None
+    premature_birth_likely: bool = False
+    born_on: date | None = None
+    transfer_out_to: str | None = None
     delay: IcpcDelayAgreed | None = None
     icpc: IcpcHeld | None = None
     closed_because: str | None = None
@@ -65,6 +75,15 @@ class JourneyState(BaseModel):
                 return row
         return None
 
+    @property
+    def icpc_clock_from(self) -> date | None:
+        """The day the ICPC (or transfer-in conference) clock runs from."""
+        return self.section_47_initiated_on or (self.transfer_in.agreed_on if self.transfer_in else None)
+
+    @property
+    def unborn(self) -> bool:
+        return self.expected_delivery is not None and self.born_on is None
+
     def open_deadline(self, kind: str) -> Deadline | None:
         row = self.deadline(kind)
         return row if row is not None and row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE) else None
@@ -84,5 +103,16 @@ class JourneyStart(BaseModel):
 
     case_ref: CaseRef
     profile: Profile
-    strategy_discussion: StrategyDiscussion
+    strategy_discussion: StrategyDiscussion | None = None
+    transfer_in: TransferIn | None = None
     carried: JourneyState | None = None
+
+    @model_validator(mode="after")
+    def _one_opening(self) -> JourneyStart:
+        if (self.strategy_discussion is None) == (self.transfer_in is None):
+            raise ValueError("a journey opens with a strategy discussion or a transfer in, exactly one")
+        return self
+
+    @property
+    def opening(self) -> StrategyDiscussion | TransferIn:
+        return self.strategy_discussion or self.transfer_in

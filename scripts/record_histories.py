@@ -40,6 +40,8 @@ from domain.events import (  # noqa: E402
     ReviewScheduled,
     SignificantEvent,
     StrategyDiscussion,
+    TransferIn,
+    TransferOutNotified,
     VisitMade,
     workflow_id_for,
 )
@@ -49,7 +51,8 @@ from worker import build_worker  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
 #: Conference workflows a scenario books, recorded beside the journey's history.
-CONFERENCES = {"icpc_through_a_household_conference": ["ICPC-0001"]}
+CONFERENCES = {"icpc_through_a_household_conference": ["ICPC-0001"],
+               "transfer_in_through_its_conference": ["TIC-0001"]}
 
 
 async def today(env):
@@ -163,6 +166,30 @@ async def icpc_through_a_household_conference(env, journeys, case):
         event_id="done-1", task="decision_circulated", done_on=held))
 
 
+async def transfer_in_through_its_conference(env, journeys, case):
+    from domain.conference import ChildDecision, ConferenceHeld, Invitee, InvitationsSent
+
+    await journeys.start(case, "darlington", TransferIn(event_id="t-1", agreed_on=await today(env),
+                                                         originating_authority="Durham County Council",
+                                                         category="neglect"))
+    await journeys.send(case, ConferenceBooked(
+        event_id="book-1", booked_on=await today(env), conference_ref="TIC-0001", kind="transfer_in",
+        meeting_on=await today(env) + timedelta(days=12), chair_ref="CPC-0042", chair_independent_of_the_case=True))
+    await journeys.send_to_conference("TIC-0001", InvitationsSent(
+        event_id="inv-1", sent_on=await today(env),
+        invitees=[Invitee(role="originating authority"), Invitee(role="mother", needs_interpreter=True)]))
+    await env.sleep(timedelta(days=12))
+    await asyncio.sleep(1)
+    await journeys.send_to_conference("TIC-0001", ConferenceHeld(
+        event_id="held-1", held_on=await today(env), childrens_social_care_present=True,
+        other_agencies_present=["school", "GP"], parents_present=True,
+        decisions=[ChildDecision(case_ref=case, plan=True, category="neglect", agencies_for_plan=3,
+                                 agencies_against_plan=0)]))
+    await asyncio.sleep(1)
+    await journeys.send(case, TransferOutNotified(event_id="out-1", notified_on=await today(env),
+                                                  receiving_authority="Leeds City Council"))
+
+
 SCENARIOS = {
     "icpc_plan_on_time": plan_on_time,
     "icpc_overdue_then_no_plan": overdue_then_no_plan,
@@ -171,6 +198,7 @@ SCENARIOS = {
     "plan_through_first_review": plan_through_first_review,
     "plan_missing_child_then_ended": plan_missing_child_then_ended,
     "icpc_through_a_household_conference": icpc_through_a_household_conference,
+    "transfer_in_through_its_conference": transfer_in_through_its_conference,
 }
 
 

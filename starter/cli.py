@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from domain.deadlines import calendar_for, icpc_deadline
-from domain.events import Category, ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion
+from domain.events import Category, ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, TransferIn
 from domain.policy import KNOWN_OPTIONS, KNOWN_RULES, PolicyNotFound, load_profile, own_rule_keys, profile_ids
 
 app = typer.Typer(help="cp-journeys: child protection case journeys on Temporal.", no_args_is_help=True)
@@ -192,6 +192,25 @@ def journey_start(
         journeys = await _journeys()
         workflow_id = await journeys.start(case_ref, policy, event)
         return workflow_id
+
+    typer.echo(f"started {_run(go())}")
+
+
+@journey_app.command("transfer-in")
+def journey_transfer_in(
+    case_ref: str,
+    policy: PolicyOption,
+    agreed_on: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="day the two authorities agreed the transfer")],
+    originating_authority: Annotated[str, typer.Option("--from", help="the authority whose plan the child is on")],
+    category: Annotated[Category, typer.Option(help="the category of the originating plan")],
+    event_id: EventIdOption = None,
+) -> None:
+    """Start a journey for a child on another authority's plan who has moved here."""
+    event = _validated(TransferIn, event_id=_event_id(event_id), agreed_on=agreed_on,
+                       originating_authority=originating_authority, category=category)
+
+    async def go():
+        return await (await _journeys()).start(case_ref, policy, event)
 
     typer.echo(f"started {_run(go())}")
 

@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.conference import CONFERENCE_EVENTS, ConferenceState
 from domain.deadlines import due_day_of, london_date
-from domain.events import EVENT_TYPES, FEED_EVENTS, StrategyDiscussion, workflow_id_for
+from domain.events import EVENT_TYPES, FEED_EVENTS, StrategyDiscussion, TransferIn, workflow_id_for
 from domain.state import JourneyStart
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
@@ -110,11 +110,14 @@ class Journeys:
         # Tests on the time-skipping server pass its clock; everywhere else it is the wall clock.
         self.clock = clock
 
-    async def start(self, case_ref: str, policy_id: str, strategy_discussion: StrategyDiscussion) -> str:
-        start = JourneyStart(case_ref=case_ref, profile=load_profile(policy_id), strategy_discussion=strategy_discussion)
+    async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn) -> str:
+        """Start a journey from a strategy discussion, or from a transfer in from another authority."""
+        field = "transfer_in" if isinstance(opening, TransferIn) else "strategy_discussion"
+        start = JourneyStart(case_ref=case_ref, profile=load_profile(policy_id), **{field: opening})
         today = london_date(await self.clock())
-        if strategy_discussion.held_on > today:
-            raise EventRejected(f"held_on {strategy_discussion.held_on} is in the future (today is {today})")
+        opened_on = opening.agreed_on if isinstance(opening, TransferIn) else opening.held_on
+        if opened_on > today:
+            raise EventRejected(f"{opening.type} dated {opened_on} is in the future (today is {today})")
         workflow_id = workflow_id_for(start.case_ref)
         try:
             await self.client.start_workflow(
@@ -131,7 +134,7 @@ class Journeys:
                 static_summary=f"Child protection journey for case {start.case_ref}",
                 static_details=(
                     f"Policy `{start.profile.pin}` ({start.profile.authority}). "
-                    f"Started by the strategy discussion of {strategy_discussion.held_on}."
+                    f"Started by the {opening.type.replace('_', ' ')} of {opened_on}."
                 ),
             )
         except WorkflowAlreadyStartedError as err:

@@ -31,8 +31,9 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from domain import plan
     from domain.conference import ConferenceDecision, ConferenceKind, ConferenceStart
-    from domain.deadlines import DeadlineStatus, icpc_deadline, plan_deadlines
+    from domain.deadlines import DeadlineStatus, icpc_deadline, plan_deadlines, transfer_in_deadline
     from domain.events import (
+        ChildBorn,
         ChildFound,
         ChildMissing,
         ConferenceBooked,
@@ -50,6 +51,8 @@ with workflow.unsafe.imports_passed_through():
         SignificantEvent,
         StrategyDiscussion,
         TaskCompleted,
+        TransferIn,
+        TransferOutNotified,
         VisitMade,
     )
     from domain.state import JourneyStart, JourneyState, Stage
@@ -76,19 +79,27 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._indexed: dict[str, object] = {}
         if start.carried is None:
             # Applied here, not in run, so an event sent straight after the start is validated
-            # against a journey that already knows its strategy discussion.
-            self._opening_summary = self._apply_strategy_discussion(start.strategy_discussion)
+            # against a journey that already knows how it opened.
+            if start.transfer_in is not None:
+                self._opening_summary = self._apply_transfer_in(start.transfer_in)
+            else:
+                self._opening_summary = self._apply_strategy_discussion(start.strategy_discussion)
 
     @workflow.run
     async def run(self, start: JourneyStart) -> JourneyState:
-        if start.carried is None:
+        if start.carried is None and start.transfer_in is not None:
+            await self._record(start.transfer_in.event_id, "transfer_in", start.transfer_in.agreed_on,
+                               self._opening_summary,
+                               {"originating_authority": start.transfer_in.originating_authority,
+                                "category": start.transfer_in.category})
+        elif start.carried is None:
             await self._record_strategy_discussion(start.strategy_discussion, self._opening_summary)
         while self._state.stage is not Stage.CLOSED:
             if self._time_for_a_fresh_history():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     JourneyStart(case_ref=start.case_ref, profile=start.profile,
-                                 strategy_discussion=start.strategy_discussion,
+                                 strategy_discussion=start.strategy_discussion, transfer_in=start.transfer_in,
                                  carried=plan.carry_forward(self._state))
                 )
             await self._wait_for_event_or_deadline()
@@ -117,9 +128,11 @@ class ChildProtectionJourney(DeadlineKeeping):
     @strategy_discussion.validator
     def _validate_strategy_discussion(self, event: StrategyDiscussion) -> None:
         self._check_new_event(event.event_id)
+        if self._state.transfer_in is not None:
+            raise EventRejected("this journey came by transfer: its conference runs from the authorities' agreement")
         self._check_stage(event.type, WAITING_FOR_ICPC)
         self._check_not_future(event.held_on, "held_on")
-        latest = self._state.strategy_discussions[-1].held_on
+        latest = max((sd.held_on for sd in self._state.strategy_discussions), default=event.held_on)
         if event.held_on < latest:
             raise EventRejected(f"held_on {event.held_on} is before the last strategy discussion ({latest})")
 
@@ -155,6 +168,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         deadline = self._state.deadline("icpc")
         deadline.status = DeadlineStatus.MET if event.held_on <= deadline.due else DeadlineStatus.MET_LATE
         self._state.icpc = event
+        self._state.originating_plan_in_force = False
         self._accept(event.event_id)
         late = deadline.status is DeadlineStatus.MET_LATE
         details = {
@@ -185,7 +199,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._check_new_event(event.event_id)
         self._check_stage(event.type, (Stage.AWAITING_ICPC,))
         self._check_not_future(event.held_on, "held_on")
-        initiated = self._state.section_47_initiated_on
+        initiated = self._state.icpc_clock_from
         if event.held_on < initiated:
             raise EventRejected(
                 f"held_on {event.held_on} is before the strategy discussion that initiated the s47 ({initiated})"
@@ -207,7 +221,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._check_new_event(event.event_id)
         self._check_stage(event.type, (Stage.AWAITING_ICPC,))
         self._check_not_future(event.decided_on, "decided_on")
-        if event.decided_on < self._state.section_47_initiated_on:
+        if event.decided_on < self._state.icpc_clock_from:
             raise EventRejected("decided_on is before the section 47 enquiry was initiated")
 
     # -- The plan: each event is checked and applied by domain.plan -------------------
@@ -323,6 +337,14 @@ class ChildProtectionJourney(DeadlineKeeping):
             return
         await self._plan_event(event)
 
+    @workflow.update
+    async def transfer_out_notified(self, event: TransferOutNotified) -> JourneyState:
+        return await self._plan_event(event)
+
+    @transfer_out_notified.validator
+    def _validate_transfer_out_notified(self, event: TransferOutNotified) -> None:
+        self._validate_plan_event(event)
+
     def _validate_plan_event(self, event) -> None:
         self._check_new_event(event.event_id)
         self._check_not_future(plan.event_date(event), "the event's date")
@@ -370,8 +392,15 @@ class ChildProtectionJourney(DeadlineKeeping):
     def _validate_conference_booked(self, event: ConferenceBooked) -> None:
         self._check_new_event(event.event_id)
         self._check_not_future(event.booked_on, "booked_on")
-        if event.kind == "initial":
+        if event.kind != "review":
             self._check_stage(event.type, (Stage.AWAITING_ICPC,))
+            fits = {"pre_birth": self._state.unborn, "transfer_in": self._state.transfer_in is not None,
+                    "initial": self._state.transfer_in is None and not self._state.unborn}
+            if not fits[event.kind]:
+                raise EventRejected(
+                    f"a {event.kind.replace('_', '-')} conference does not fit this journey "
+                    f"({'a transfer in' if self._state.transfer_in else 'unborn' if self._state.unborn else 'born'})"
+                )
             icpc = self._state.deadline("icpc")
             if event.meeting_on > icpc.alarm_date:
                 raise EventRejected(
@@ -388,12 +417,36 @@ class ChildProtectionJourney(DeadlineKeeping):
             raise EventRejected(f"conference {self._state.conference_ref} is already booked for this child "
                                 "and has not decided yet")
 
+    @workflow.update
+    async def child_born(self, event: ChildBorn) -> JourneyState:
+        self._state.born_on = event.born_on
+        self._accept(event.event_id)
+        # Seed 000: the same journey goes on; the child's own record starts here.
+        await self._record(event.event_id, "child_born", event.born_on,
+                           f"Child born {event.born_on} (expected {self._state.expected_delivery})",
+                           {"expected_delivery": self._state.expected_delivery.isoformat(),
+                            "stage": self._state.stage.value})
+        return self._state
+
+    @child_born.validator
+    def _validate_child_born(self, event: ChildBorn) -> None:
+        self._check_new_event(event.event_id)
+        self._check_not_future(event.born_on, "born_on")
+        self._check_stage(event.type, (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC, Stage.ON_PLAN))
+        if not self._state.unborn:
+            raise EventRejected("this journey is not about an unborn child" if self._state.expected_delivery is None
+                                else f"the child was born on {self._state.born_on}")
+
     @workflow.signal
     async def conference_decided(self, outcome: ConferenceDecision) -> None:
-        """A conference decided for this child: applied as the ICPC's or the review's outcome."""
+        """A conference decided for this child: the ICPC's outcome, or a review's if already on a plan.
+
+        The journey's own stage decides which, so one household conference can be a sibling's
+        initial conference and this child's review at once (seed 000).
+        """
         decision = outcome.decision
         event_id = f"{outcome.conference_ref}:{decision.case_ref}"
-        if outcome.kind is ConferenceKind.INITIAL:
+        if self._state.stage is not Stage.ON_PLAN:
             event = IcpcHeld(event_id=event_id, held_on=outcome.held_on,
                              decision="plan" if decision.plan else "no_plan", category=decision.category)
             validate, apply = self._validate_icpc_held, self.icpc_held
@@ -425,8 +478,22 @@ class ChildProtectionJourney(DeadlineKeeping):
 
     # -- The procedure -----------------------------------------------------------
 
+    def _apply_transfer_in(self, event: TransferIn) -> str:
+        # Seed 000: treated as an initial conference in the receiving authority; the originating
+        # authority's plan stays in force until it is held.
+        self._state.transfer_in = event
+        self._state.originating_plan_in_force = True
+        self._accept(event.event_id)
+        self._state.deadlines.append(transfer_in_deadline(self._profile, event.agreed_on))
+        self._state.stage = Stage.AWAITING_ICPC
+        return (f"Transfer in from {event.originating_authority} agreed {event.agreed_on}; "
+                f"transfer-in conference due by {self._state.deadline('icpc').due}")
+
     def _apply_strategy_discussion(self, event: StrategyDiscussion) -> str:
         self._state.strategy_discussions.append(event)
+        if event.expected_delivery is not None:
+            self._state.expected_delivery = event.expected_delivery
+            self._state.premature_birth_likely = self._state.premature_birth_likely or event.premature_birth_likely
         self._accept(event.event_id)
         summary = f"Strategy discussion {event.held_on}: section 47 {'initiated' if event.initiated_section_47 else 'not initiated'}"
         if event.initiated_section_47:
@@ -447,7 +514,8 @@ class ChildProtectionJourney(DeadlineKeeping):
             previous.status = DeadlineStatus.SUPERSEDED
             self._state.delay = None
         self._state.section_47_initiated_on = initiated_on
-        self._state.deadlines.append(icpc_deadline(self._profile, initiated_on))
+        expected = self._state.expected_delivery if self._state.unborn else None
+        self._state.deadlines.append(icpc_deadline(self._profile, initiated_on, expected))
         self._state.stage = Stage.AWAITING_ICPC
 
     def _close(self, because: str) -> None:

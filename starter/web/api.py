@@ -19,11 +19,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.conference import ConferenceEvent
 from domain.deadlines import icpc_deadline
-from domain.events import CaseRef, FeedEvent, JourneyEvent, StrategyDiscussion
+from domain.events import CaseRef, FeedEvent, JourneyEvent, StrategyDiscussion, TransferIn
 from domain.policy import PolicyNotFound, load_profile, profile_ids
 from starter.client import JourneySummary
 from starter.web.connection import JourneysFactory
@@ -36,7 +36,15 @@ class StartJourney(BaseModel):
 
     case_ref: CaseRef
     policy: str
-    strategy_discussion: StrategyDiscussion
+    strategy_discussion: StrategyDiscussion | None = None
+    #: Instead of a strategy discussion: a child on another authority's plan moving here.
+    transfer_in: TransferIn | None = None
+
+    @model_validator(mode="after")
+    def _one_opening(self) -> StartJourney:
+        if (self.strategy_discussion is None) == (self.transfer_in is None):
+            raise ValueError("give strategy_discussion or transfer_in, exactly one")
+        return self
 
 
 def summary_json(row: JourneySummary) -> dict:
@@ -79,7 +87,7 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         if body.policy not in profile_ids():
             raise PolicyNotFound(f"no policy profile {body.policy!r}; known: {', '.join(profile_ids())}")
         j = await journeys()
-        workflow_id = await j.start(body.case_ref, body.policy, body.strategy_discussion)
+        workflow_id = await j.start(body.case_ref, body.policy, body.strategy_discussion or body.transfer_in)
         state = await j.state(body.case_ref)
         return {"workflow_id": workflow_id, "state": state.model_dump(mode="json")}
 

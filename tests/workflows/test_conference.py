@@ -8,9 +8,11 @@ import pytest
 from pydantic import ValidationError
 from temporalio.client import WorkflowHandle
 
-from domain.calendar import WorkingDayCalendar
+from domain.calendar import WorkingDayCalendar, add_months
 from domain.conference import (
     ChildDecision,
+    Invitee,
+    InvitationsSent,
     ConferenceHeld,
     ConferenceStage,
     ConferenceState,
@@ -20,7 +22,15 @@ from domain.conference import (
     SplitArranged,
 )
 from domain.deadlines import DeadlineStatus
-from domain.events import ConferenceBooked, StrategyDiscussion
+from domain.events import (
+    ChildBorn,
+    ConferenceBooked,
+    IcpcHeld,
+    PlanEnded,
+    StrategyDiscussion,
+    TransferIn,
+    TransferOutNotified,
+)
 from domain.state import Stage
 from starter.client import EventRejected
 from tests.conftest import JourneyWorld, eventually
@@ -235,3 +245,106 @@ async def test_a_conference_cannot_be_booked_past_the_icpc_deadline(world: Journ
     with pytest.raises(ValidationError, match="independent"):
         ConferenceBooked(event_id="b", booked_on=await world.today(), conference_ref="ICPC-0003", kind="initial",
                          meeting_on=await world.today(), chair_ref="SW-1042", chair_independent_of_the_case=False)
+
+
+async def test_a_pre_birth_journey_conferences_before_the_birth_and_goes_on_after_it(world: JourneyWorld) -> None:
+    today = await world.today()
+    delivery = today + timedelta(days=100)
+    await world.journeys.start(CASE, "darlington", StrategyDiscussion(
+        event_id="sd-1", held_on=today, initiated_section_47=True, expected_delivery=delivery))
+    state = await world.journeys.state(CASE)
+    icpc = state.deadline("icpc")
+    assert icpc.label == "Pre-birth conference"
+    assert icpc.due == add_months(delivery, -3)  # three months before the due date beats 15 working days
+    with pytest.raises(EventRejected, match="initial conference does not fit"):
+        await world.journeys.send(CASE, ConferenceBooked(
+            event_id="b-0", booked_on=today, conference_ref="PBC-0001", kind="initial", meeting_on=today,
+            chair_ref="CPC-0042", chair_independent_of_the_case=True))
+    await world.journeys.send(CASE, ConferenceBooked(
+        event_id="b-1", booked_on=today, conference_ref="PBC-0001", kind="pre_birth", meeting_on=icpc.due,
+        chair_ref="CPC-0042", chair_independent_of_the_case=True))
+    conference = world.env.client.get_workflow_handle(conference_workflow_id("PBC-0001"))
+    with pytest.raises(EventRejected, match="midwifery"):
+        await send(world, conference, InvitationsSent(event_id="inv-0", sent_on=today, invitees=[Invitee(role="mother")]))
+    await send(world, conference, InvitationsSent(event_id="inv-1", sent_on=today,
+                                                  invitees=[Invitee(role="mother"), Invitee(role="midwifery")]))
+    await world.days_pass((icpc.due - today).days)
+    await send(world, conference, held(await world.today(), [decision()]))
+
+    async def on_plan() -> bool:
+        return (await world.journeys.state(CASE)).stage is Stage.ON_PLAN
+    await eventually(on_plan)
+    state = await world.journeys.state(CASE)
+    assert state.deadline("core_group").due < delivery  # seed 000: the core group meets before the birth
+
+    await world.days_pass((delivery - await world.today()).days)
+    state = await world.journeys.send(CASE, ChildBorn(event_id="born", born_on=await world.today()))
+    assert state.born_on == delivery and state.stage is Stage.ON_PLAN
+    assert "child_born" in [row.kind for row in world.records(CASE)]
+
+
+async def test_a_transfer_in_conference_within_15_working_days_keeps_the_originating_plan_until_held(
+    world: JourneyWorld,
+) -> None:
+    today = await world.today()
+    await world.journeys.start(CASE, "darlington", TransferIn(
+        event_id="t-1", agreed_on=today, originating_authority="Durham County Council", category="neglect"))
+    state = await world.journeys.state(CASE)
+    assert state.originating_plan_in_force and state.stage is Stage.AWAITING_ICPC
+    assert state.deadline("icpc").label == "Transfer-in conference"
+    assert state.deadline("icpc").due == england.add_working_days(today, 15)
+
+    meeting = england.add_working_days(today, 14)
+    await world.journeys.send(CASE, ConferenceBooked(
+        event_id="b-1", booked_on=today, conference_ref="TIC-0001", kind="transfer_in", meeting_on=meeting,
+        chair_ref="CPC-0042", chair_independent_of_the_case=True))
+    conference = world.env.client.get_workflow_handle(conference_workflow_id("TIC-0001"))
+    report = next(row for row in (await conference_state(conference)).deadlines if row.kind == "transfer_report")
+    assert report.due == england.add_working_days(meeting, -5)
+    with pytest.raises(EventRejected, match="originating authority"):
+        await send(world, conference, InvitationsSent(event_id="inv-0", sent_on=today, invitees=[Invitee(role="father")]))
+    await world.days_pass((meeting - today).days)
+    await send(world, conference, held(meeting, [decision()]))
+
+    async def received() -> bool:
+        state = await world.journeys.state(CASE)
+        return state.stage is Stage.ON_PLAN and not state.originating_plan_in_force
+    await eventually(received)
+
+
+async def test_a_child_moving_away_is_notified_and_the_plan_ends_on_confirmation(world: JourneyWorld) -> None:
+    await start_journey(world)
+    await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan",
+                                             category="physical_abuse"))
+    await world.journeys.send(CASE, TransferOutNotified(event_id="out-1", notified_on=await world.today(),
+                                                        receiving_authority="Leeds City Council"))
+    assert sorted(letter["recipient_role"] for letter in world.letters()) == [
+        "child_protection_register", "receiving_authority"]
+    with pytest.raises(ValidationError, match="receiving-in"):
+        PlanEnded(event_id="end", ended_on=await world.today(), reason="moved_to_another_authority")
+    state = await world.journeys.send(CASE, PlanEnded(
+        event_id="end", ended_on=await world.today(), reason="moved_to_another_authority",
+        receiving_conference_confirmed=True))
+    assert state.stage is Stage.CLOSED
+
+
+async def test_new_concerns_for_a_sibling_are_heard_at_a_conference_combined_with_the_review(
+    world: JourneyWorld,
+) -> None:
+    await start_journey(world)  # the child already on a plan
+    await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan",
+                                             category="neglect"))
+    await world.days_pass(40)
+    await start_journey(world, SIBLING)  # new concerns about a brother
+    today = await world.today()
+    await world.journeys.send(SIBLING, ConferenceBooked(
+        event_id="b-1", booked_on=today, conference_ref="ICPC-0777", kind="initial", meeting_on=today + timedelta(days=7),
+        chair_ref="CPC-0042", chair_independent_of_the_case=True, siblings=[CASE]))
+    conference = world.env.client.get_workflow_handle(conference_workflow_id("ICPC-0777"))
+    await world.days_pass(7)
+    await send(world, conference, held(await world.today(), [decision(), decision(SIBLING, category="emotional_abuse")]))
+
+    async def both() -> bool:
+        first, brother = await world.journeys.state(CASE), await world.journeys.state(SIBLING)
+        return first.reviews_held == 1 and brother.stage is Stage.ON_PLAN
+    await eventually(both)
