@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from domain.deadlines import KINDS, Deadline, DeadlineStatus, calendar_for, deadline
+from domain.deadlines import KINDS, Deadline, DeadlineStatus, DeadlineTable, calendar_for
 from domain.events import CaseRef, Category, RoleText, StaffRef, _Event
 from domain.plan import Effect, InvalidEvent, Notice
 from domain.policy import Profile
@@ -218,8 +218,7 @@ ConferenceEvent = Annotated[
 # -- State -----------------------------------------------------------------------
 
 
-class ConferenceState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConferenceState(DeadlineTable):
 
     conference_ref: str
     kind: ConferenceKind
@@ -233,26 +232,11 @@ class ConferenceState(BaseModel):
     split: bool = False
     held: ConferenceHeld | None = None
     adjournments: int = 0
-    deadlines: list[Deadline] = []
-    reminded: list[str] = []
-    escalations: list[str] = []
-    event_ids: list[str] = []
-    undelivered: list[str] = []
 
     @property
     def case_ref(self) -> str:
         """The booking child's case: what records and notices are filed under."""
         return self.case_refs[0]
-
-    def open_deadline(self, kind: str) -> Deadline | None:
-        for row in reversed(self.deadlines):
-            if row.kind == kind and row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE):
-                return row
-        return None
-
-    def next_open(self) -> Deadline | None:
-        return min((row for row in self.deadlines if row.status is DeadlineStatus.OPEN),
-                   key=lambda row: row.alarm_date, default=None)
 
 
 #: Which deadline kind each task closes, and the rule that sets it.
@@ -272,43 +256,27 @@ TASK_RULES: dict[ConferenceTask, str] = {
 }
 
 
-def _open(state: ConferenceState, profile: Profile, kind: str, rule_key: str, anchor: date) -> None:
-    if rule_key not in profile.rules:
-        return
-    previous = state.open_deadline(kind)
-    if previous is not None:
-        previous.status = DeadlineStatus.SUPERSEDED
-    state.deadlines.append(deadline(profile, kind, rule_key, anchor))
-
-
-def _close(state: ConferenceState, kind: str, on: date) -> Deadline | None:
-    row = state.open_deadline(kind)
-    if row is not None:
-        row.status = DeadlineStatus.MET if on <= row.due else DeadlineStatus.MET_LATE
-    return row
-
-
 def open_convening(state: ConferenceState, profile: Profile, start: ConferenceStart) -> None:
     """The deadlines before the meeting: booking, invitations, reports."""
     if start.kind is not ConferenceKind.REVIEW:
-        _open(state, profile, "booking_consultation", "icpc_booking_consultation", start.requested_on)
+        state.open_next(profile, "booking_consultation", "icpc_booking_consultation", start.requested_on)
     if start.kind is ConferenceKind.TRANSFER_IN:
         # Seed 000: the originating lead social worker's report, five working days before.
-        _open(state, profile, "transfer_report", "transfer_report_before_conference", start.meeting_on)
+        state.open_next(profile, "transfer_report", "transfer_report_before_conference", start.meeting_on)
     _open_before_meeting(state, profile)
 
 
 def _open_before_meeting(state: ConferenceState, profile: Profile) -> None:
     meeting = state.meeting_on
     notice = "review_invitation_notice" if state.kind is ConferenceKind.REVIEW else "icpc_invitation_notice"
-    _open(state, profile, "invitations", notice, meeting)
+    state.open_next(profile, "invitations", notice, meeting)
     reports = "review_reports_before_conference" if state.kind is ConferenceKind.REVIEW else "report_to_chair_before_conference"
-    _open(state, profile, "report_to_chair", reports if reports in profile.rules else "report_to_chair_before_conference",
+    state.open_next(profile, "report_to_chair", reports if reports in profile.rules else "report_to_chair_before_conference",
           meeting)
-    _open(state, profile, "report_to_parents", "report_to_parents_before_conference", meeting)
-    _open(state, profile, "agency_reports", "agency_reports_before_conference", meeting)
+    state.open_next(profile, "report_to_parents", "report_to_parents_before_conference", meeting)
+    state.open_next(profile, "agency_reports", "agency_reports_before_conference", meeting)
     if state.split:
-        _open(state, profile, "split_letters", "split_conference_letter_notice", meeting)
+        state.open_next(profile, "split_letters", "split_conference_letter_notice", meeting)
 
 
 # -- Checking ------------------------------------------------------------------------
@@ -431,7 +399,7 @@ def apply(state: ConferenceState, profile: Profile, event, start: ConferenceStar
 
 def _invitations_sent(state, profile, event: InvitationsSent, start) -> Effect:
     state.invitees = list(event.invitees)
-    met = _close(state, "invitations", event.sent_on)
+    met = state.meet("invitations", event.sent_on)
     interpreters = sum(invitee.needs_interpreter for invitee in event.invitees)
     return Effect(
         f"Invitations sent {event.sent_on} to {len(event.invitees)} ({interpreters} needing an interpreter)",
@@ -445,7 +413,7 @@ def _task_done(state, profile, event: ConferenceTaskDone, start) -> Effect:
     label = event.task.value.replace("_", " ")
     if event.task is ConferenceTask.PARENTS_NOTIFIED_IN_WRITING:
         return Effect(f"Parents notified in writing {event.done_on}", event.done_on, {"task": event.task.value})
-    met = _close(state, event.task.value, event.done_on)
+    met = state.meet(event.task.value, event.done_on)
     late = met.status is DeadlineStatus.MET_LATE
     effect = Effect(f"{KINDS[event.task.value].label}: done {event.done_on}" + (f" (late: due {met.due})" if late else ""),
                     event.done_on, {"task": event.task.value, "due": met.due.isoformat(), "late": late})
@@ -474,14 +442,14 @@ def _exclusion_requested(state, profile, event: ExclusionRequested, start) -> Ef
 
 def _exclusion_decided(state, profile, event: ExclusionDecided, start) -> Effect:
     state.excluded_parent = event.excluded
-    _close(state, "exclusion_decision", event.decided_on)
+    state.meet("exclusion_decision", event.decided_on)
     return Effect(f"Chair {'excluded' if event.excluded else 'did not exclude'} the parent ({event.decided_on}), "
                   "confirmed in writing", event.decided_on, {"excluded": event.excluded})
 
 
 def _split_arranged(state, profile, event: SplitArranged, start) -> Effect:
     state.split = True
-    _open(state, profile, "split_letters", "split_conference_letter_notice", state.meeting_on)
+    state.open_next(profile, "split_letters", "split_conference_letter_notice", state.meeting_on)
     return Effect(f"Split conference arranged ({event.gap_minutes} minutes between the parts)", event.arranged_on,
                   {"gap_minutes": event.gap_minutes})
 
@@ -498,7 +466,7 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
     if event.inquorate_action == "adjourn":
         state.stage = ConferenceStage.ADJOURNED
         state.adjournments += 1
-        _open(state, profile, "reconvene", "inquorate_conference_reconvened_within", event.held_on)
+        state.open_next(profile, "reconvene", "inquorate_conference_reconvened_within", event.held_on)
         row = state.open_deadline("reconvene")
         if row is not None:
             state.meeting_on = row.due  # until a new date is set, the latest it may be
@@ -514,13 +482,13 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
     state.held = event
     state.stage = ConferenceStage.HELD
     held = event.held_on
-    _open(state, profile, "decision_circulated", "decision_circulated", held)
+    state.open_next(profile, "decision_circulated", "decision_circulated", held)
     if not event.parents_present:
-        _open(state, profile, "absent_parents_told", "absent_parents_told", held)
+        state.open_next(profile, "absent_parents_told", "absent_parents_told", held)
     if any(decision.plan for decision in event.decisions):
-        _open(state, profile, "outline_plan_circulated", "outline_plan_circulated", held)
-    _open(state, profile, "record_completed", "record_completed", held)
-    _open(state, profile, "record_shared", "record_shared", held)
+        state.open_next(profile, "outline_plan_circulated", "outline_plan_circulated", held)
+    state.open_next(profile, "record_completed", "record_completed", held)
+    state.open_next(profile, "record_shared", "record_shared", held)
     if event.grading is not None and event.grading <= 2:
         # Seed 004: the chair escalates an overall grading of 0-2 within 24 hours; the journey does it at once.
         notices.append(Notice("service_manager", "low_grading",
@@ -534,7 +502,7 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
 
 
 def _amendments(state, profile, event: AmendmentsReceived, start) -> Effect:
-    _open(state, profile, "record_amendments", "record_amendments", event.received_on)
+    state.open_next(profile, "record_amendments", "record_amendments", event.received_on)
     return Effect(f"Amendments to the record received {event.received_on}", event.received_on, {})
 
 

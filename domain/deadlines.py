@@ -130,6 +130,54 @@ def deadline(profile: Profile, kind: str, rule_key: str, anchor: date, label: st
     return _deadline(profile, kind, label or KINDS[kind].label, rule_key, anchor)
 
 
+class DeadlineTable(BaseModel):
+    """The deadlines a workflow keeps, and what it has done about them: a journey's and a conference's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deadlines: list[Deadline] = []
+    escalations: list[str] = []
+    #: Deadlines whose owner has been reminded (kind-due), so a reminder goes once.
+    reminded: list[str] = []
+    #: Notices that could not be delivered (no address for a role, refused by the sender).
+    undelivered: list[str] = []
+    event_ids: list[str] = []
+
+    def deadline(self, kind: str) -> Deadline | None:
+        """The live deadline of ``kind`` (superseded ones stay in the table for the record)."""
+        for row in reversed(self.deadlines):
+            if row.kind == kind and row.status is not DeadlineStatus.SUPERSEDED:
+                return row
+        return None
+
+    def open_deadline(self, kind: str) -> Deadline | None:
+        row = self.deadline(kind)
+        return row if row is not None and row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE) else None
+
+    def next_open(self) -> Deadline | None:
+        open_rows = [row for row in self.deadlines if row.status is DeadlineStatus.OPEN]
+        return min(open_rows, key=lambda row: row.alarm_date, default=None)
+
+    def open_next(self, profile: Profile, kind: str, rule_key: str, anchor: date, label: str | None = None) -> None:
+        """Open the next deadline of ``kind`` (replacing any still open), if the profile has the rule."""
+        if rule_key not in profile.rules:
+            return
+        self.supersede(kind)
+        self.deadlines.append(deadline(profile, kind, rule_key, anchor, label))
+
+    def supersede(self, kind: str) -> None:
+        row = self.open_deadline(kind)
+        if row is not None:
+            row.status = DeadlineStatus.SUPERSEDED
+
+    def meet(self, kind: str, on: date) -> Deadline | None:
+        """The open deadline of ``kind`` is met on ``on`` (late if after its due date)."""
+        row = self.open_deadline(kind)
+        if row is not None:
+            row.status = DeadlineStatus.MET if on <= row.due else DeadlineStatus.MET_LATE
+        return row
+
+
 def icpc_deadline(profile: Profile, section_47_initiated_on: date, expected_delivery: date | None = None) -> Deadline:
     """The ICPC deadline: 15 working days (per profile) after the s47-initiating discussion.
 

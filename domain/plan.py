@@ -69,27 +69,6 @@ class Effect:
 # -- Deadlines ----------------------------------------------------------------
 
 
-def _open(state: JourneyState, profile: Profile, kind: str, rule_key: str, anchor: date, label: str | None = None) -> None:
-    """Open the next deadline of ``kind`` (replacing any still open), if the profile has the rule."""
-    if rule_key not in profile.rules:
-        return
-    _supersede(state, kind)
-    state.deadlines.append(deadline(profile, kind, rule_key, anchor, label))
-
-
-def _supersede(state: JourneyState, kind: str) -> None:
-    row = state.open_deadline(kind)
-    if row is not None:
-        row.status = DeadlineStatus.SUPERSEDED
-
-
-def _meet(state: JourneyState, kind: str, on: date) -> Deadline | None:
-    row = state.open_deadline(kind)
-    if row is not None:
-        row.status = DeadlineStatus.MET if on <= row.due else DeadlineStatus.MET_LATE
-    return row
-
-
 def _review_limit(state: JourneyState) -> Deadline:
     return state.open_deadline("review")
 
@@ -99,7 +78,7 @@ def _open_midway_meeting(state: JourneyState, profile: Profile) -> None:
     review = _review_limit(state)
     if not option or not option.value or review is None:
         return
-    _supersede(state, "midway_meeting")
+    state.supersede("midway_meeting")
     start = state.last_conference_on
     due = start + (review.due - start) / 2
     state.deadlines.append(Deadline(
@@ -117,19 +96,19 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
     state.plan_started_on = state.last_conference_on = icpc.held_on
     state.category = icpc.category
     held = icpc.held_on
-    _open(state, profile, "visit", "first_visit" if "first_visit" in profile.rules else "visit_interval", held,
+    state.open_next(profile, "visit", "first_visit" if "first_visit" in profile.rules else "visit_interval", held,
           "First lead social worker visit")
-    _open(state, profile, "core_group", "first_core_group", held, "First core group meeting")
+    state.open_next(profile, "core_group", "first_core_group", held, "First core group meeting")
     first_core_group = state.open_deadline("core_group")
     if state.unborn and first_core_group is not None and state.expected_delivery <= first_core_group.due:
         # Seed 000: for an unborn child the core group is expected to meet before the birth.
         first_core_group.due = state.expected_delivery - timedelta(days=1)
         first_core_group.reason = (f"before the expected birth on {state.expected_delivery} (000_7f04eaf80fcc0ebe.txt "
                                    "Unborn Child Protection Conference)")
-    _open(state, profile, "review", "first_review", held, "First review conference")
-    _open(state, profile, "core_assessment", "core_assessment", held)
-    _open(state, profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
-    _open(state, profile, "bedroom_seen", "child_bedroom_seen_interval", held)
+    state.open_next(profile, "review", "first_review", held, "First review conference")
+    state.open_next(profile, "core_assessment", "core_assessment", held)
+    state.open_next(profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
+    state.open_next(profile, "bedroom_seen", "child_bedroom_seen_interval", held)
     _open_midway_meeting(state, profile)
 
 
@@ -262,9 +241,9 @@ def _core_group_members(state, profile, event: CoreGroupMembersRecorded) -> Effe
 
 
 def _core_group_held(state, profile, event: CoreGroupHeld) -> Effect:
-    met = _meet(state, "core_group", event.held_on)
-    _open(state, profile, "core_group", "core_group_interval", event.held_on, "Core group meeting")
-    _open(state, profile, "core_group_minutes", "core_group_minutes", event.held_on)
+    met = state.meet("core_group", event.held_on)
+    state.open_next(profile, "core_group", "core_group_interval", event.held_on, "Core group meeting")
+    state.open_next(profile, "core_group_minutes", "core_group_minutes", event.held_on)
     late = met is not None and met.status is DeadlineStatus.MET_LATE
     return Effect(
         f"Core group held {event.held_on}" + (f" (late: due {met.due})" if late else ""),
@@ -284,18 +263,18 @@ def _visit_made(state, profile, event: VisitMade) -> Effect:
                     f"The lead social worker could not see the child on {event.visited_on}. "
                     "Seed 000: the line manager and core group members must be informed.")],
         )
-    met = _meet(state, "visit", event.visited_on)
-    _open(state, profile, "visit", "visit_interval", event.visited_on, "Lead social worker visit")
+    met = state.meet("visit", event.visited_on)
+    state.open_next(profile, "visit", "visit_interval", event.visited_on, "Lead social worker visit")
     if event.bedroom_seen:
-        _meet(state, "bedroom_seen", event.visited_on)
-        _open(state, profile, "bedroom_seen", "child_bedroom_seen_interval", event.visited_on)
+        state.meet("bedroom_seen", event.visited_on)
+        state.open_next(profile, "bedroom_seen", "child_bedroom_seen_interval", event.visited_on)
     late = met is not None and met.status is DeadlineStatus.MET_LATE
     return Effect(f"Child seen on {event.visited_on}" + (f" (late: due {met.due})" if late else ""),
                   event.visited_on, {**details, "late": late})
 
 
 def _task_completed(state, profile, event: TaskCompleted) -> Effect:
-    met = _meet(state, event.task.value, event.completed_on)
+    met = state.meet(event.task.value, event.completed_on)
     label = KINDS[event.task.value].label
     late = met.status is DeadlineStatus.MET_LATE
     return Effect(f"{label}: done {event.completed_on}" + (f" (late: due {met.due})" if late else ""),
@@ -304,8 +283,8 @@ def _task_completed(state, profile, event: TaskCompleted) -> Effect:
 
 def _review_scheduled(state, profile, event: ReviewScheduled) -> Effect:
     state.review_date = event.review_date
-    _open(state, profile, "review_invitations", "review_invitation_notice", event.review_date)
-    _open(state, profile, "review_reports", "review_reports_before_conference", event.review_date)
+    state.open_next(profile, "review_invitations", "review_invitation_notice", event.review_date)
+    state.open_next(profile, "review_reports", "review_reports_before_conference", event.review_date)
     early = event.brought_forward_because is not None
     summary = f"Review conference booked for {event.review_date}"
     if early:
@@ -317,7 +296,7 @@ def _review_scheduled(state, profile, event: ReviewScheduled) -> Effect:
 
 
 def _review_held(state, profile, event: ReviewHeld) -> Effect:
-    met = _meet(state, "review", event.held_on)
+    met = state.meet("review", event.held_on)
     for kind in ("review_invitations", "review_reports", "midway_meeting"):
         row = state.open_deadline(kind)
         if row is not None:
@@ -334,12 +313,12 @@ def _review_held(state, profile, event: ReviewHeld) -> Effect:
     if event.outcome == "change_category":
         details["from_category"], details["category"] = state.category, event.category
         state.category = event.category
-    _open(state, profile, "review", "review_interval", event.held_on, "Review conference")
+    state.open_next(profile, "review", "review_interval", event.held_on, "Review conference")
     if "core_group_after_review" in profile.rules:
         after_review = deadline(profile, "core_group", "core_group_after_review", event.held_on)
         current = state.open_deadline("core_group")
         if current is None or after_review.due < current.due:
-            _supersede(state, "core_group")
+            state.supersede("core_group")
             state.deadlines.append(after_review)
     _open_midway_meeting(state, profile)
     summary = f"Review conference {state.reviews_held} held {event.held_on}: plan continues"
@@ -392,7 +371,7 @@ def _transfer_out_notified(state, profile, event: TransferOutNotified) -> Effect
 def _child_missing(state, profile, event: ChildMissing) -> Effect:
     state.missing_since = event.reported_on
     if "missing_child_traced" in profile.rules:
-        _open(state, profile, "child_traced", "missing_child_traced", event.reported_on)
+        state.open_next(profile, "child_traced", "missing_child_traced", event.reported_on)
     body = f"The child on case {state.case_ref} was reported missing on {event.reported_on}."
     return Effect(f"Child reported missing {event.reported_on}", event.reported_on, {}, [
         Notice("lead_social_worker", "child_missing", f"Missing child: case {state.case_ref}", body),
@@ -403,7 +382,7 @@ def _child_missing(state, profile, event: ChildMissing) -> Effect:
 def _child_found(state, profile, event: ChildFound) -> Effect:
     missing_since = state.missing_since
     state.missing_since = None
-    _meet(state, "child_traced", event.found_on)
+    state.meet("child_traced", event.found_on)
     body = f"The child on case {state.case_ref}, missing since {missing_since}, was found on {event.found_on}."
     return Effect(f"Child found {event.found_on}", event.found_on, {"missing_since": missing_since.isoformat()}, [
         Notice("lead_social_worker", "child_found", f"Child found: case {state.case_ref}", body),

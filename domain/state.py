@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from domain.deadlines import Deadline, DeadlineStatus
+from domain.deadlines import DeadlineTable
 from domain.events import (
     CaseRef,
     Category,
@@ -28,8 +28,8 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
-class JourneyState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class JourneyState(DeadlineTable):
+    """What a journey knows about itself (its deadline table comes from ``DeadlineTable``)."""
 
     case_ref: str
     policy: str
@@ -48,11 +48,6 @@ class JourneyState(BaseModel):
     delay: IcpcDelayAgreed | None = None
     icpc: IcpcHeld | None = None
     closed_because: str | None = None
-    deadlines: list[Deadline] = []
-    escalations: list[str] = []
-    #: Notices that could not be delivered (no address for a role, refused by the sender).
-    undelivered: list[str] = []
-    event_ids: list[str] = []
     # The plan
     plan_started_on: date | None = None
     category: Category | None = None
@@ -68,13 +63,6 @@ class JourneyState(BaseModel):
     #: How many times the journey has continued as new (a fresh history at each review).
     run: int = 0
 
-    def deadline(self, kind: str) -> Deadline | None:
-        """The live deadline of ``kind`` (superseded ones stay in the table for the record)."""
-        for row in reversed(self.deadlines):
-            if row.kind == kind and row.status is not DeadlineStatus.SUPERSEDED:
-                return row
-        return None
-
     @property
     def icpc_clock_from(self) -> date | None:
         """The day the ICPC (or transfer-in conference) clock runs from."""
@@ -83,14 +71,6 @@ class JourneyState(BaseModel):
     @property
     def unborn(self) -> bool:
         return self.expected_delivery is not None and self.born_on is None
-
-    def open_deadline(self, kind: str) -> Deadline | None:
-        row = self.deadline(kind)
-        return row if row is not None and row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE) else None
-
-    def next_open(self) -> Deadline | None:
-        open_rows = [row for row in self.deadlines if row.status is DeadlineStatus.OPEN]
-        return min(open_rows, key=lambda row: row.alarm_date, default=None)
 
 
 class JourneyStart(BaseModel):

@@ -6,7 +6,9 @@ Routes::
     POST /journeys                              start (form), then 303 to the journey page
     GET  /journeys?case_ref=                    open a journey by case reference
     GET  /journeys/{case_ref}                   a journey: deadlines, escalations, event forms
-    POST /journeys/{case_ref}/events            record an event (form), then 303 back
+    POST /journeys/{case_ref}/events            record an event (form, incl. booking a conference), then 303 back
+    GET  /conferences/{conference_ref}          a conference: facts, deadlines, event forms
+    POST /conferences/{conference_ref}/events   record a conference event (form), then 303 back
 """
 
 from __future__ import annotations
@@ -23,13 +25,21 @@ from temporalio.service import RPCError
 from domain.events import JourneyEvent, StrategyDiscussion
 from domain.policy import PolicyNotFound, profile_ids
 from starter.client import EventRejected, JourneyExists, Journeys, JourneySummary
+from starter.web.conference import (
+    CONFERENCE_EVENT_LABELS,
+    CONFERENCE_EVENT_TYPES,
+    LIST_FIELDS,
+    conference_fields,
+    conference_href,
+    conference_page,
+)
 from starter.web.connection import JourneysFactory
 from starter.web.event_fields import event_fields
 from starter.web.form_errors import InvalidCaseRef, error_sentences, valid_case_ref
-from starter.web.forms import new_event_id
+from starter.web.forms import london_today, new_event_id
 from starter.web.markup import e
 from starter.web.labels import EVENT_LABELS
-from starter.web.pages import home_page, journey_href, journey_page
+from starter.web.pages import escalates_to, home_page, journey_href, journey_page
 
 log = logging.getLogger("cpj.web")
 
@@ -125,5 +135,36 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
                                 error=f"{EVENT_LABELS[kind]} was not recorded: {err}")
         return RedirectResponse(f"{journey_href(case_ref)}?recorded={kind}", status_code=303)
 
+    def render_conference(state, **kwargs: Any) -> HTMLResponse:
+        return conference_page(state, london_today().isoformat(), new_event_id, escalates_to, **kwargs)
+
+    @router.get("/conferences/{conference_ref}", response_class=HTMLResponse, include_in_schema=False)
+    async def conference(conference_ref: str, recorded: str | None = None) -> HTMLResponse:
+        return render_conference(await (await journeys()).conference(conference_ref), recorded=recorded)
+
+    @router.post("/conferences/{conference_ref}/events", include_in_schema=False)
+    async def send_to_conference_from_form(conference_ref: str, request: Request) -> Response:
+        form = await request.form()
+        values: dict[str, Any] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        for name in LIST_FIELDS:
+            values[name] = [str(v) for v in form.getlist(name)]
+        kind = values.get("type", "")
+        j = await journeys()
+        state = await j.conference(conference_ref)
+        if kind not in CONFERENCE_EVENT_TYPES:
+            return render_conference(state, error="That is not an event this conference knows.", status_code=422)
+        event_id = values.get("event_id") or new_event_id()
+        values["event_id"] = event_id
+        label = CONFERENCE_EVENT_LABELS[kind]
+        try:
+            event = CONFERENCE_EVENT_TYPES[kind].model_validate(conference_fields(kind, values, event_id, state))
+            await j.send_to_conference(conference_ref, event)
+        except ValidationError as err:
+            return render_conference(state, failed=values, status_code=422,
+                                     error=f"{label} was not recorded. {error_sentences(err)}")
+        except EventRejected as err:
+            return render_conference(await j.conference(conference_ref), failed=values, status_code=409,
+                                     error=f"{label} was not recorded: {err}")
+        return RedirectResponse(f"{conference_href(conference_ref)}?recorded={kind}", status_code=303)
 
     return router

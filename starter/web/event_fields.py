@@ -61,6 +61,9 @@ def event_fields(kind: str, values: Mapping[str, str], event_id: str) -> dict[st
     if kind in plan_fields:
         return {**base, **plan_fields[kind]()}
 
+    if kind == "conference_booked":
+        from starter.web.conference import booking_fields
+        return booking_fields(values, event_id)
     if kind == "strategy_discussion":
         return {"type": kind, "event_id": event_id, "held_on": day("held_on"),
                 "initiated_section_47": values.get("initiated_section_47") == "on"}

@@ -57,10 +57,41 @@ FIELD_LABELS = {
     "found_on": "Found on",
     "occurred_on": "Occurred on",
     "kind": "Kind of event",
+    # Conferences
+    "booked_on": "Booked on",
+    "conference_ref": "Conference reference",
+    "meeting_on": "Meeting date",
+    "chair_ref": "Chair's staff number",
+    "chair_independent_of_the_case": "Chair independent of the case",
+    "siblings": "Siblings' case references",
+    "sent_on": "Sent on",
+    "invitees": "Invitees",
+    "child_over_8": "Child over 8",
+    "done_on": "Done on",
+    "requested_on": "Requested on",
+    "parent_role": "Parent to exclude",
+    "grounds": "Grounds",
+    "excluded": "Excluded",
+    "communicated_in_writing": "Confirmed in writing",
+    "arranged_on": "Arranged on",
+    "gap_minutes": "Minutes between the parts",
+    "childrens_social_care_present": "Children's social care present",
+    "other_agencies_present": "Other agencies present",
+    "parents_present": "Parents present",
+    "inquorate_action": "If not quorate",
+    "inquorate_reason": "Reason for proceeding",
+    "plan": "Plan",
+    "agencies_for_plan": "Agencies for a plan",
+    "agencies_against_plan": "Agencies against a plan",
+    "chair_casting_vote": "Chair's casting vote",
+    "dissent": "Dissenting agencies",
+    "grading": "Overall grading",
+    "received_on": "Received on",
 }
 #: What one entry of a list field is called in an error ("Decisions, line 2: ...").
-LIST_ITEMS = {"attended": "role", "decisions": "line", "actions": "line", "members": "line"}
-STAFF_REF_FIELDS = ("staff_ref", "cover_staff_ref")
+LIST_ITEMS = {"attended": "role", "decisions": "line", "actions": "line", "members": "line", "invitees": "line",
+              "siblings": "entry", "other_agencies_present": "line", "dissent": "line", "grounds": "ground"}
+STAFF_REF_FIELDS = ("staff_ref", "cover_staff_ref", "chair_ref")
 STAFF_REF_HELP = "should be a staff number such as SW-1042 (never a name)"
 CASE_REF_HELP = (
     "A case reference is the case system's number: 4 to 32 capital letters, digits and hyphens, "

@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "icpc_delay_agreed": "Delay agreed by the team manager",
     "icpc_held": "ICPC held",
     "conference_not_required": "Conference not required",
+    "conference_booked": "Conference booked",
     # The plan
     "visit_made": "Visit",
     "core_group_held": "Core group held",

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from domain.deadlines import KINDS, Deadline, DeadlineStatus
 from domain.state import JourneyState, Stage
 from starter.client import JourneySummary
-from starter.web.forms import EVENTS_AT_STAGE, PLAN_GROUPS, event_form, london_today, start_form
+from starter.web.conference import conference_section
+from starter.web.forms import EVENTS_AT_STAGE, PLAN_GROUPS, event_form, london_today, new_event_id, start_form
 from starter.web.markup import alert, e, page
 from starter.web.labels import DECISION_LABELS, EVENT_LABELS, STAGE_LABELS, kind_label, readable
 
@@ -188,6 +189,8 @@ def journey_page(
         else:
             members = '<h2>Core group members</h2><p class="muted">None recorded yet.</p>'
 
+    conference = conference_section(state, action, today, failed if failed_kind == "conference_booked" else None,
+                                    new_event_id())
     notice = (
         f'<div class="notice" role="status">Recorded: {e(EVENT_LABELS[recorded])}.</div>'
         if recorded in EVENT_LABELS and not error else ""
@@ -206,6 +209,7 @@ def journey_page(
 {escalations}
 <h2>Strategy discussions</h2>
 {discussions}
+{conference}
 <h2>Record an event</h2>
 {events}
 """

@@ -524,3 +524,116 @@ async def test_a_service_books_a_conference_and_sends_it_the_meeting(web: httpx.
                           json={**meeting, "decisions": [{**tie, "chair_casting_vote": True}]})
     assert held.status_code == 200 and held.json()["stage"] == "held"
     assert (await web.get("/api/conferences/NOPE-0000")).status_code == 404
+
+
+# -- conferences ---------------------------------------------------------------------------
+
+
+async def book_from_the_form(web: httpx.AsyncClient, world: JourneyWorld, days_ahead: int, ref: str = "ICPC-0200",
+                             policy: str = "darlington") -> str:
+    await start(web, world, policy=policy)
+    today = await world.today()
+    page = (await web.get(f"/journeys/{CASE}")).text
+    assert "Book a conference" in page and '<option value="initial" selected>' in page
+    assert '<option value="review"' not in page
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "conference_booked", "event_id": f"web-book-{ref}", "kind": "initial", "conference_ref": ref.lower(),
+        "booked_on": today.isoformat(), "meeting_on": (today + timedelta(days=days_ahead)).isoformat(),
+        "chair_ref": "cpc-0042", "chair_independent_of_the_case": "on", "siblings": ""})
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+async def test_booking_from_the_journey_page_starts_a_conference_and_links_to_it(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    location = await book_from_the_form(web, world, days_ahead=14)
+
+    page = (await web.get(location)).text
+    assert "Recorded: Conference booked." in page
+    assert '<a href="/conferences/ICPC-0200">open conference ICPC-0200</a>' in page
+    assert "Book a conference" not in page
+    assert (await web.get("/api/conferences/ICPC-0200")).json()["stage"] == "convening"
+
+
+async def test_booking_without_an_independent_chair_is_refused_on_the_journey_page(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    today = (await world.today()).isoformat()
+    response = await web.post(f"/journeys/{CASE}/events", data={
+        "type": "conference_booked", "kind": "initial", "conference_ref": "ICPC-0201", "booked_on": today,
+        "meeting_on": today, "chair_ref": "CPC-0042"})
+    assert response.status_code == 422
+    assert "independent of the case" in response.text
+    assert 'value="ICPC-0201"' in response.text  # what was typed is kept
+
+
+async def test_the_conference_page_shows_the_report_to_chair_deadline_and_its_forms(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await book_from_the_form(web, world, days_ahead=14)
+    state = (await web.get("/api/conferences/ICPC-0200")).json()
+    report = next(row for row in state["deadlines"] if row["kind"] == "report_to_chair")
+
+    response = await web.get("/conferences/ICPC-0200")
+
+    assert response.status_code == 200
+    page = response.text
+    assert "<h1>Conference ICPC-0200</h1>" in page
+    assert (f"<td>Social worker&#x27;s report to the chair</td><td class=\"date\">{report['due']}</td><td>open</td>"
+            "<td>team manager</td>") in page
+    assert escape(report["reason"]) in page
+    for kind in ("invitations_sent", "conference_task_done", "exclusion_requested", "split_arranged",
+                 "conference_held"):
+        assert f'name="type" value="{kind}"' in page
+    assert 'name="type" value="exclusion_decided"' not in page  # nothing to decide yet
+    assert '<option value="report_to_chair"' in page
+    assert f'<legend>Decision for case {CASE}</legend>' in page
+    assert (await web.get("/conferences/NOPE-0000")).status_code == 404
+
+
+async def test_an_exclusion_request_posted_too_late_is_refused_on_the_conference_page(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    today = await world.today()
+    days = 1 if today.weekday() < 4 else 7 - today.weekday()  # the next working day
+    await book_from_the_form(web, world, days_ahead=days)
+
+    response = await web.post("/conferences/ICPC-0200/events", data={
+        "type": "exclusion_requested", "event_id": "web-0000000ex1", "requested_on": today.isoformat(),
+        "parent_role": "father", "grounds": ["likely_to_interfere_seriously_with_the_conference"]})
+
+    assert response.status_code == 409
+    assert 'role="alert"' in response.text
+    assert "Exclusion requested was not recorded: an exclusion request must reach the chair by" in response.text
+    assert 'value="likely_to_interfere_seriously_with_the_conference" selected' in response.text
+    assert (await web.get("/api/conferences/ICPC-0200")).json()["exclusions"] == []
+
+
+async def test_a_conference_held_from_the_form_puts_the_child_on_a_plan(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await book_from_the_form(web, world, days_ahead=7)
+    await world.days_pass(7)
+    meeting = {"type": "conference_held", "event_id": "web-00000held1", "held_on": (await world.today()).isoformat(),
+               "childrens_social_care_present": "on", "other_agencies_present": "school\nhealth visitor",
+               "parents_present": "on", "inquorate_action": "", "inquorate_reason": "",
+               "child-0-plan": "yes", "child-0-category": "", "child-0-agencies_for_plan": "3",
+               "child-0-agencies_against_plan": "1", "child-0-chair_casting_vote": "", "child-0-dissent": ""}
+
+    invalid = await web.post("/conferences/ICPC-0200/events", data=meeting)
+    assert invalid.status_code == 422
+    assert "a plan has exactly one category" in invalid.text
+
+    response = await web.post("/conferences/ICPC-0200/events", data={**meeting, "child-0-category": "neglect"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/conferences/ICPC-0200?recorded=conference_held"
+    page = (await web.get(response.headers["location"])).text
+    assert "Recorded: Conference held." in page
+    assert "<dt>Stage</dt><dd>Held</dd>" in page
+
+    async def on_a_plan() -> bool:
+        return (await web.get(f"/api/journeys/{CASE}")).json()["stage"] == "on_plan"
+    await eventually(on_a_plan)
+    assert "On a child protection plan" in (await web.get(f"/journeys/{CASE}")).text
