@@ -99,6 +99,15 @@ def journey_page(
     facts = [("Stage", STAGE_LABELS.get(state.stage, state.stage.value)), ("Policy", state.policy)]
     if state.section_47_initiated_on:
         facts.append(("Section 47 initiated on", state.section_47_initiated_on.isoformat()))
+    if state.transfer_in:
+        plan_status = "in force until the transfer-in conference" if state.originating_plan_in_force else "ended here"
+        facts.append(("Transferred in", f"from {state.transfer_in.originating_authority}, agreed "
+                                        f"{state.transfer_in.agreed_on}; their plan {plan_status}"))
+    if state.expected_delivery:
+        born = f"born {state.born_on}" if state.born_on else "not yet born"
+        premature = "; a premature birth is likely (seed 000: hold the conference earlier)" if (
+            state.premature_birth_likely) else ""
+        facts.append(("Expected delivery", f"{state.expected_delivery} ({born}){premature}"))
     if state.delay:
         facts.append(("Delay agreed", f"on {state.delay.agreed_on}, to {state.delay.new_target}: {state.delay.reasons}"))
     if state.icpc:
