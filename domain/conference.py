@@ -239,23 +239,6 @@ class ConferenceState(DeadlineTable):
         return self.case_refs[0]
 
 
-#: Which deadline kind each task closes, and the rule that sets it.
-TASK_RULES: dict[ConferenceTask, str] = {
-    ConferenceTask.BOOKING_CONSULTATION: "icpc_booking_consultation",
-    ConferenceTask.REPORT_TO_CHAIR: "report_to_chair_before_conference",
-    ConferenceTask.REPORT_TO_PARENTS: "report_to_parents_before_conference",
-    ConferenceTask.AGENCY_REPORTS: "agency_reports_before_conference",
-    ConferenceTask.SPLIT_LETTERS: "split_conference_letter_notice",
-    ConferenceTask.TRANSFER_REPORT: "transfer_report_before_conference",
-    ConferenceTask.DECISION_CIRCULATED: "decision_circulated",
-    ConferenceTask.ABSENT_PARENTS_TOLD: "absent_parents_told",
-    ConferenceTask.OUTLINE_PLAN_CIRCULATED: "outline_plan_circulated",
-    ConferenceTask.RECORD_COMPLETED: "record_completed",
-    ConferenceTask.RECORD_SHARED: "record_shared",
-    ConferenceTask.RECORD_AMENDMENTS: "record_amendments",
-}
-
-
 def open_convening(state: ConferenceState, profile: Profile, start: ConferenceStart) -> None:
     """The deadlines before the meeting: booking, invitations, reports."""
     if start.kind is not ConferenceKind.REVIEW:

@@ -92,7 +92,3 @@ class JourneyStart(BaseModel):
         if (self.strategy_discussion is None) == (self.transfer_in is None):
             raise ValueError("a journey opens with a strategy discussion or a transfer in, exactly one")
         return self
-
-    @property
-    def opening(self) -> StrategyDiscussion | TransferIn:
-        return self.strategy_discussion or self.transfer_in
