@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.db import make_engine
+from activities.db import make_engine, wait_for_database
 from activities.log import configure_logging, get_logger
 from activities.notify import NotificationSender, NotifyActivities, sender_from_config
 from activities.records import RecordActivities
@@ -43,9 +43,11 @@ def build_worker(
 
 async def main() -> None:
     configure_logging()
+    # A worker started with (or during a restart of) its database waits for it rather than exiting.
+    engine = await asyncio.to_thread(wait_for_database)
     client = await connect()
     get_logger("worker").info("worker starting", task_queue=TASK_QUEUE)
-    await build_worker(client).run()
+    await build_worker(client, engine=engine).run()
 
 
 if __name__ == "__main__":

@@ -7,35 +7,48 @@ Notify plugs in behind the same ``NotificationSender`` interface: set
 recipient roles to addresses and our template names to Notify template ids) and
 ``CPJ_NOTIFY_API_KEY``. Requests carry roles, never addresses: the address is
 looked up here, outside Temporal's history.
+
+A letter is sent at most once wherever the sender can say whether it already
+has a reference: a letter is claimed (``pending``), sent, then marked ``sent``;
+an attempt that finds it ``pending`` (an earlier one died or lost its database
+after sending) asks the sender before sending again.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import re
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.db import NotificationLog, data_dir
+from activities.db import NotificationLog, data_dir, rejected
 from activities.log import get_logger
 from domain.effects import NotificationRequest, NotificationResult
 
 
 class NotificationSender(Protocol):
     def send(self, request: NotificationRequest) -> None: ...
+
+    def already_sent(self, reference: str) -> bool:
+        """Whether a notification with this reference went out (asked only of letters left pending)."""
+        ...
 
 
 class FileSender:
@@ -50,8 +63,23 @@ class FileSender:
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 
+    def already_sent(self, reference: str) -> bool:
+        with self._lock:
+            if not self.path.exists():
+                return False
+            with self.path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        if json.loads(line).get("reference") == reference:
+                            return True
+                    except ValueError:  # a line cut short by a crash is not a letter
+                        continue
+        return False
+
 
 NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+# Well inside the activity's start-to-close timeout, so an attempt never outlives its own send.
+NOTIFY_TIMEOUT_S = 10.0
 # GOV.UK Notify API keys are "{key name}-{service id}-{secret}", both ids being UUIDs.
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _NOTIFY_API_KEY = re.compile(rf".+-{_UUID}-{_UUID}", re.IGNORECASE)
@@ -75,7 +103,7 @@ class GovUkNotifySender:
         recipients: Mapping[str, str],
         templates: Mapping[str, str],
         base_url: str = NOTIFY_BASE_URL,
-        timeout: float = 30,
+        timeout: float = NOTIFY_TIMEOUT_S,
     ) -> None:
         if not _NOTIFY_API_KEY.fullmatch(api_key or ""):
             # Never echo the key itself.
@@ -151,16 +179,32 @@ class GovUkNotifySender:
                 reference=request.reference,
             )
         except HTTPError as error:
-            if 400 <= error.status_code < 500 and error.status_code != 429:
-                raise ApplicationError(
-                    f"GOV.UK Notify rejected the notification ({error.status_code}): {_notify_message(error)}",
-                    non_retryable=True,
-                    type="NotifyRejected",
-                ) from error
-            raise  # an outage: Temporal retries the activity
+            raise _refused_or_outage(error, "the notification") from error
         get_logger(__name__, case_ref=request.case_ref, reference=request.reference).info(
             "accepted by GOV.UK Notify", notify_id=(response or {}).get("id"), template_id=template_id
         )
+
+    def already_sent(self, reference: str) -> bool:
+        try:
+            response = self._client().get_all_notifications(reference=reference)
+        except HTTPError as error:
+            raise _refused_or_outage(error, "the look-up by reference") from error
+        return any(
+            found.get("reference") == reference
+            # Notify's own word for "not sent, send it again".
+            and found.get("status") != "technical-failure"
+            for found in (response or {}).get("notifications") or []
+        )
+
+
+def _refused_or_outage(error: HTTPError, what: str) -> Exception:
+    if 400 <= error.status_code < 500 and error.status_code != 429:
+        return ApplicationError(
+            f"GOV.UK Notify rejected {what} ({error.status_code}): {_notify_message(error)}",
+            non_retryable=True,
+            type="NotifyRejected",
+        )
+    return error  # an outage: Temporal retries the activity
 
 
 def _notify_message(error: HTTPError) -> str:
@@ -183,6 +227,12 @@ def sender_from_config() -> NotificationSender:
     raise ValueError(f"CPJ_NOTIFY_SENDER is {kind!r}; it must be one of {', '.join(NOTIFY_SENDERS)}")
 
 
+# Marking a letter sent is retried here, so a database blip right after a send does not fail the
+# activity; if it still fails, the next attempt finds the letter pending and asks the sender.
+MARK_SENT_RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)
+HEARTBEAT_EVERY_S = 2.0
+
+
 class NotifyActivities:
     def __init__(self, engine: Engine, sender: NotificationSender) -> None:
         self._engine = engine
@@ -193,25 +243,26 @@ class NotifyActivities:
         log = get_logger(
             __name__, case_ref=request.case_ref, workflow_id=request.workflow_id, reference=request.reference
         )
-        if not self._claim(request):
-            log.info("notification already sent", template=request.template)
-            return NotificationResult(reference=request.reference, sent=False)
-        self._sender.send(request)
-        with Session(self._engine) as session:
-            row = session.get(NotificationLog, request.reference)
-            row.status, row.sent_at = "sent", datetime.now(UTC)
-            session.add(row)
-            session.commit()
+        with _heartbeating():
+            earlier = self._claim(request)
+            if earlier == "sent":
+                log.info("notification already sent", template=request.template)
+                return NotificationResult(reference=request.reference, sent=False)
+            if earlier == "pending" and self._sender.already_sent(request.reference):
+                self._mark_sent(request.reference, log)
+                log.info("notification found sent by an earlier attempt", template=request.template)
+                return NotificationResult(reference=request.reference, sent=False)
+            self._sender.send(request)
+            self._mark_sent(request.reference, log)
         log.info("notification sent", template=request.template, to=request.recipient_role)
         return NotificationResult(reference=request.reference, sent=True)
 
-    def _claim(self, request: NotificationRequest) -> bool:
-        """True if this attempt should send: nobody has sent this reference yet."""
+    def _claim(self, request: NotificationRequest) -> str | None:
+        """The status an earlier attempt left (``pending`` or ``sent``), or None once this one has claimed it."""
         with Session(self._engine) as session:
             row = session.get(NotificationLog, request.reference)
             if row is not None:
-                # "pending" means an earlier attempt died between claim and send: send again.
-                return row.status != "sent"
+                return row.status
             session.add(
                 NotificationLog(
                     reference=request.reference,
@@ -225,7 +276,62 @@ class NotifyActivities:
             )
             try:
                 session.commit()
-            except IntegrityError:
+            except DataError as error:
                 session.rollback()
-                return False
-            return True
+                raise rejected(error, f"notification {request.reference}", kind="NotificationRejected") from None
+            except IntegrityError:
+                # An attempt that timed out but still runs claimed it at the same moment: try again
+                # later, when its send has ended one way or the other and the claim says which.
+                session.rollback()
+                raise ApplicationError(
+                    f"notification {request.reference} is being sent by another attempt", type="NotificationBusy"
+                ) from None
+            return None
+
+    def _mark_sent(self, reference: str, log: structlog.stdlib.BoundLogger) -> None:
+        for attempt, delay in enumerate((*MARK_SENT_RETRY_DELAYS_S, None), start=1):
+            try:
+                with Session(self._engine) as session:
+                    row = session.get(NotificationLog, reference)
+                    row.status, row.sent_at = "sent", datetime.now(UTC)
+                    session.add(row)
+                    session.commit()
+                return
+            except (OperationalError, InterfaceError) as error:  # a lock or a lost connection
+                if delay is None:
+                    raise
+                log.warning(
+                    "could not mark the notification sent; retrying",
+                    attempt=attempt, retry_in_s=delay, error=type(error.orig).__name__,
+                )
+                time.sleep(delay)
+
+
+@contextmanager
+def _heartbeating(every: float = HEARTBEAT_EVERY_S) -> Iterator[None]:
+    """Heartbeats from a helper thread for as long as the block runs.
+
+    A send waiting on Notify or a claim waiting on a lock still shows a live worker, and a worker
+    that dies is noticed within the heartbeat timeout instead of the whole start-to-close timeout.
+    """
+    timeout = activity.info().heartbeat_timeout
+    if timeout:
+        every = min(every, timeout.total_seconds() / 3)
+    activity.heartbeat()
+    done = threading.Event()
+    context = contextvars.copy_context()  # the activity's context, which heartbeat() needs
+
+    def beat() -> None:
+        while not done.wait(every):
+            try:
+                context.run(activity.heartbeat)
+            except Exception:  # the worker is shutting down: start-to-close still bounds the attempt
+                return
+
+    thread = threading.Thread(target=beat, name="notify-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

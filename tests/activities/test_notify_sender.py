@@ -1,8 +1,9 @@
 """Emails through GOV.UK Notify: to a role's address, once per reference, failing for the right reasons.
 
-The Notify here is a real HTTP server on 127.0.0.1 that answers POST /v2/notifications/email as
-Notify does: it checks the bearer JWT against the API key's service id and secret, records the
-request and replies 201 (or, when told, 400 or 500) with Notify's JSON shapes.
+The Notify here is a real HTTP server on 127.0.0.1 that answers POST /v2/notifications/email and
+GET /v2/notifications?reference= as Notify does: it checks the bearer JWT against the API key's
+service id and secret, records the request and replies 201 (or, when told, 400 or 500) with
+Notify's JSON shapes.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -48,6 +53,9 @@ class FakeNotify:
     def __init__(self) -> None:
         self.emails: list[dict[str, Any]] = []
         self.answer = "accept"  # or "reject" (400) or "outage" (500)
+        self.status = "sending"  # what a look-up reports for the emails accepted so far
+        self.lookups: list[str] = []
+        self.seconds_to_answer = 0.0  # a slow Notify
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -69,23 +77,51 @@ class FakeNotify:
             def error(self, status: int, error: str, message: str) -> None:
                 self.reply(status, {"errors": [{"error": error, "message": message}], "status_code": status})
 
+            def authorised(self) -> bool:
+                scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+                if scheme != "Bearer" or not token:
+                    self.error(401, "AuthError", "Unauthorized: authentication token must be provided")
+                    return False
+                try:
+                    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+                except jwt.InvalidTokenError:
+                    self.error(403, "AuthError", "Invalid token: signature, api token not found")
+                    return False
+                if claims.get("iss") != SERVICE_ID:
+                    self.error(403, "AuthError", "Invalid token: service not found")
+                    return False
+                return True
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != "/v2/notifications":
+                    return self.error(404, "NotFoundError", "Not found")
+                if not self.authorised():
+                    return None
+                if notify.answer == "outage":
+                    return self.error(500, "Exception", "Internal server error")
+                [reference] = parse_qs(url.query).get("reference", [""])
+                notify.lookups.append(reference)
+                found = [
+                    {"id": str(uuid.uuid4()), "reference": email["reference"], "type": "email",
+                     "email_address": email["email_address"], "status": notify.status,
+                     "created_at": datetime.now(UTC).isoformat()}
+                    for email in notify.emails if email.get("reference") == reference
+                ]
+                self.reply(200, {"notifications": found,
+                                 "links": {"current": f"{notify.base_url}/v2/notifications?{url.query}"}})
+
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.path != "/v2/notifications/email":
                     return self.error(404, "NotFoundError", "Not found")
-                scheme, _, token = self.headers.get("Authorization", "").partition(" ")
-                if scheme != "Bearer" or not token:
-                    return self.error(401, "AuthError", "Unauthorized: authentication token must be provided")
-                try:
-                    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
-                except jwt.InvalidTokenError:
-                    return self.error(403, "AuthError", "Invalid token: signature, api token not found")
-                if claims.get("iss") != SERVICE_ID:
-                    return self.error(403, "AuthError", "Invalid token: service not found")
+                if not self.authorised():
+                    return None
                 if notify.answer == "outage":
                     return self.error(500, "Exception", "Internal server error")
                 if notify.answer == "reject":
                     return self.error(400, "BadRequestError", TEAM_ONLY_KEY)
+                time.sleep(notify.seconds_to_answer)
                 notify.emails.append(body)
                 notification_id = str(uuid.uuid4())
                 self.reply(201, {
@@ -168,6 +204,74 @@ def test_an_escalation_sent_twice_sends_one_email(
     with Session(engine) as session:
         assert session.get(NotificationLog, ESCALATION.reference).status == "sent"
     engine.dispose()
+
+
+def left_pending(engine: Engine, request: NotificationRequest) -> None:
+    """What a worker killed between sending a letter and marking it sent leaves in the database."""
+    with Session(engine) as session:
+        session.add(NotificationLog(
+            reference=request.reference, case_ref=request.case_ref, workflow_id=request.workflow_id,
+            template=request.template, recipient_role=request.recipient_role, subject=request.subject,
+            status="pending",
+        ))
+        session.commit()
+
+
+def test_an_escalation_notify_accepted_before_the_worker_died_is_not_emailed_again(
+    notify: FakeNotify, sender: GovUkNotifySender, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    sender.send(ESCALATION)
+    left_pending(engine, ESCALATION)
+
+    retry = ActivityEnvironment().run(NotifyActivities(engine, sender).send_notification, ESCALATION)
+
+    assert not retry.sent
+    assert notify.lookups == [ESCALATION.reference]
+    assert [email["reference"] for email in notify.emails] == [ESCALATION.reference]
+    with Session(engine) as session:
+        assert session.get(NotificationLog, ESCALATION.reference).status == "sent"
+    engine.dispose()
+
+
+def test_an_escalation_left_pending_that_notify_never_received_is_emailed(
+    notify: FakeNotify, sender: GovUkNotifySender, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    left_pending(engine, ESCALATION)
+
+    retry = ActivityEnvironment().run(NotifyActivities(engine, sender).send_notification, ESCALATION)
+
+    assert retry.sent
+    assert [email["reference"] for email in notify.emails] == [ESCALATION.reference]
+    engine.dispose()
+
+
+def test_an_escalation_notify_reports_as_a_technical_failure_is_emailed_again(
+    notify: FakeNotify, sender: GovUkNotifySender, tmp_path: Path
+) -> None:
+    # Notify's documented meaning of technical-failure: not sent, send it again.
+    engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    sender.send(ESCALATION)
+    notify.status = "technical-failure"
+    left_pending(engine, ESCALATION)
+
+    assert ActivityEnvironment().run(NotifyActivities(engine, sender).send_notification, ESCALATION).sent
+    assert len(notify.emails) == 2
+    engine.dispose()
+
+
+def test_a_letter_left_pending_during_a_notify_outage_waits_for_notify_to_answer(
+    notify: FakeNotify, sender: GovUkNotifySender, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    left_pending(engine, ESCALATION)
+    notify.answer = "outage"
+    with pytest.raises(Exception) as failure:
+        ActivityEnvironment().run(NotifyActivities(engine, sender).send_notification, ESCALATION)
+
+    assert not (isinstance(failure.value, ApplicationError) and failure.value.non_retryable)
+    assert notify.emails == []
 
 
 def test_a_role_with_no_address_fails_without_retrying_and_sends_nothing(

@@ -1,16 +1,23 @@
-"""``cpj up``, the main job, end to end: Temporal, worker and admin tool, and journeys kept across a restart."""
+"""``cpj up``, the main job, end to end: Temporal, worker and admin tool, and journeys kept across a restart.
+
+``cpj up`` owns its Temporal dev server: the server does not outlive it, and it never attaches to one
+it did not start.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
-from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
+
+from tests.conftest import london_today
 
 CPJ = str(Path(sys.executable).parent / "cpj")
 
@@ -56,7 +63,7 @@ async def stop(process: asyncio.subprocess.Process) -> bytes:
 async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: Path) -> None:
     web, temporal, ui = free_port(), free_port(), free_port()
     api = f"http://127.0.0.1:{web}/api"
-    today = date.today().isoformat()
+    today = london_today().isoformat()  # journeys refuse a date after London's today
 
     process = await cpj_up(tmp_path, web, temporal, ui)
     try:
@@ -85,3 +92,48 @@ async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: P
             assert held.json()["stage"] == "closed"
     finally:
         await stop(process)
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel stops the server on Linux only")
+async def test_cpj_up_killed_with_kill_9_takes_its_temporal_server_with_it(tmp_path: Path) -> None:
+    web, temporal, ui = free_port(), free_port(), free_port()
+    process = await cpj_up(tmp_path, web, temporal, ui)
+    [server] = children_of(process.pid)
+    assert "temporal" in Path(f"/proc/{server}/cmdline").read_text()
+
+    process.kill()
+    await process.wait()
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 30
+    while Path(f"/proc/{server}").exists() and loop.time() < end:
+        await asyncio.sleep(0.2)
+    try:
+        assert not Path(f"/proc/{server}").exists(), "the Temporal dev server outlived cpj up"
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", temporal)) != 0, "something still answers on the Temporal port"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGTERM)  # this test's leftover, should it fail
+
+
+@pytest.mark.parametrize("taken", ["temporal", "ui"])
+async def test_cpj_up_refuses_to_use_a_temporal_it_did_not_start(tmp_path: Path, taken: str) -> None:
+    web, temporal, ui = free_port(), free_port(), free_port()
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", temporal if taken == "temporal" else ui))
+        other_server.listen()
+        process = await asyncio.create_subprocess_exec(
+            CPJ, "up", "--data-dir", str(tmp_path), "--web-port", str(web), "--temporal-port", str(temporal),
+            "--ui-port", str(ui), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        output, errors = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode == 2, (output + errors).decode()
+    port = temporal if taken == "temporal" else ui
+    assert f"port {port}" in errors.decode() and "already in use" in errors.decode()
+    assert not (tmp_path / "temporal.db").exists()  # no server was started
