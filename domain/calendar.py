@@ -1,8 +1,9 @@
 """Working days in England, and every other way a procedure counts time.
 
-Pure and deterministic, so workflows may use it: the bank holiday table is built
-once, at import, from ``holidays`` (England, substitute days included), and
-nothing here reads the clock or the locale.
+Pure and deterministic, so workflows may use it: bank holidays come from the
+shipped, versioned tables in ``domain.calendars`` (never from the ``holidays``
+library at run time), so a journey's working days change only when a new
+calendar version is published to it.
 
 Convention for "within N working days of D": the deadline is the Nth working day
 after D. D itself is day 0, whether or not it is a working day.
@@ -15,38 +16,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import holidays
-
+from domain.calendars import FIRST_YEAR, LAST_YEAR, bank_holidays, latest_version
 from domain.policy import Rule, Unit
 
-#: The years the calendar covers; a journey's dates fall well inside them.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "DueDate", "WorkingDayCalendar", "add_months", "bank_holiday", "short"]
 
 # A holiday on its own date needs no explanation in a reason ("25 Dec"); any other
 # (Easter, substitute days, one-off holidays) is named, so a reader sees why.
 _SELF_EXPLAINING = {(12, 25): "Christmas Day", (12, 26): "Boxing Day", (1, 1): "New Year's Day"}
 
 
-def _build_bank_holidays() -> dict[date, str]:
-    # Built once, at import, outside any workflow: ``holidays`` reads translation
-    # files and the locale while it builds, which a workflow must never do.
-    source = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
-    return {day: _plain_name(name) for day, name in source.items()}
-
-
-def bank_holiday(day: date) -> str | None:
-    """The bank holiday in England on ``day``, if any."""
+def _check_year(day: date) -> None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValueError(f"{day} is outside the calendar's years {FIRST_YEAR}-{LAST_YEAR}")
-    return _BANK_HOLIDAYS.get(day)
 
 
-def _plain_name(name: str) -> str:
-    # "Boxing Day (observed)" reads better in a sentence as "Boxing Day observed".
-    return name.replace(" (observed)", " observed")
-
-
-_BANK_HOLIDAYS = _build_bank_holidays()
+def bank_holiday(day: date, version: str | None = None) -> str | None:
+    """The bank holiday in England on ``day``, if any, by calendar ``version`` (the newest if None)."""
+    _check_year(day)
+    return bank_holidays(version or latest_version()).get(day)
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -66,16 +54,21 @@ class DueDate:
 
 
 class WorkingDayCalendar:
-    """England's working days, less an authority's own closure days."""
+    """England's working days by one calendar version, less an authority's own closure days."""
 
-    def __init__(self, closure_days: Iterable[date] = ()) -> None:
+    def __init__(self, version: str | None = None, closure_days: Iterable[date] = ()) -> None:
+        if version is not None and not isinstance(version, str):
+            raise TypeError("WorkingDayCalendar(version, closure_days): the version comes first")
+        self.version = version or latest_version()
+        self._holidays = bank_holidays(self.version)
         self._closures = frozenset(closure_days)
 
     def non_working_reason(self, day: date) -> str | None:
         """Why ``day`` is not a working day, or None if it is one."""
         if day.weekday() >= 5:
             return _WEEKDAYS[day.weekday()]
-        holiday = bank_holiday(day)
+        _check_year(day)
+        holiday = self._holidays.get(day)
         if holiday:
             return holiday
         if day in self._closures:

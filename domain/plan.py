@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from domain.deadlines import KINDS, Deadline, DeadlineStatus, calendar_for, deadline
+from domain.deadlines import KINDS, Deadline, DeadlineStatus, calendar_of, deadline
 from domain.events import (
     Category,
     ChildFound,
@@ -131,7 +131,7 @@ def check(state: JourneyState, profile: Profile, event) -> None:
 
 def _check_core_group(state: JourneyState, profile: Profile, event: CoreGroupHeld) -> None:
     if event.next_meeting_on and "core_group_interval" in profile.rules:
-        limit = calendar_for(profile.closure_days).due(event.held_on, profile.rule("core_group_interval")).due
+        limit = calendar_of(profile).due(event.held_on, profile.rule("core_group_interval")).due
         if event.next_meeting_on > limit:
             raise InvalidEvent(
                 f"next_meeting_on {event.next_meeting_on} is later than the core group interval allows ({limit}: "
@@ -395,7 +395,7 @@ def _significant_event(state, profile, event: SignificantEvent) -> Effect:
     body = f"Significant event on case {state.case_ref} on {event.occurred_on}: {kind}."
     details = {"kind": event.kind.value}
     if "significant_event_to_chair" in profile.rules:
-        due = calendar_for(profile.closure_days).due(event.occurred_on, profile.rule("significant_event_to_chair"))
+        due = calendar_of(profile).due(event.occurred_on, profile.rule("significant_event_to_chair"))
         details["chair_told_by"] = due.due.isoformat()
         body += f" The chair is to be told by {due.due} ({due.reason}); this notice does that."
     return Effect(f"Significant event {event.occurred_on}: {kind}", event.occurred_on, details, [

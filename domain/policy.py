@@ -4,8 +4,9 @@ A profile is a TOML file in ``domain/profiles/``. Authority profiles extend the
 ``working-together-2023`` baseline and override what their local procedure says,
 so a rule the local procedure is silent on still has a cited statutory default.
 
-A journey is started with the *resolved* profile in its input (see
-``workflows.journey``), so editing a file here never changes a running journey.
+A journey pins a *released* profile (``domain.released``: the resolved snapshot of
+each version, shipped with the code), so editing a file here never changes a
+running journey; a changed profile needs a new version and a release.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.calendars import FIRST_VERSION, latest_version
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 BASELINE_ID = "working-together-2023"
@@ -157,6 +160,10 @@ class Profile(BaseModel):
     closure_days: tuple[date, ...] = ()
     rules: dict[str, Rule]
     options: dict[str, Option] = {}
+    #: The bank holiday table the journey counts with (``domain.calendars``). Not policy: it is not in
+    #: a profile file nor its digest; a journey starts on the newest and moves when one is published to
+    #: it. Recorded inputs without it counted with the first version, hence the default.
+    calendar_version: str = FIRST_VERSION
 
     @field_validator("rules", "options")
     @classmethod
@@ -204,13 +211,21 @@ def profile_ids() -> list[str]:
     return sorted(path.stem for path in PROFILES_DIR.glob("*.toml"))
 
 
-@cache
 def load_profile(profile_id: str) -> Profile:
-    """Load a profile and resolve what it inherits from the profile it extends."""
+    """Load a profile, resolved, counting with the newest shipped calendar (what a new journey starts on)."""
+    return _resolved(profile_id).model_copy(update={"calendar_version": latest_version()})
+
+
+@cache
+def _resolved(profile_id: str) -> Profile:
+    """A profile with what it inherits from the profile it extends."""
     raw = _read(profile_id)
+    if "calendar_version" in raw:
+        raise ValueError(f"profile {profile_id!r} names a calendar_version: the calendar is not policy, "
+                         "journeys take the newest shipped one")
     parent_id = raw.get("extends")
     if parent_id:
-        parent = load_profile(parent_id)
+        parent = _resolved(parent_id)
         raw["rules"] = {**parent.model_dump(mode="json")["rules"], **raw.get("rules", {})}
         raw["options"] = {**parent.model_dump(mode="json")["options"], **raw.get("options", {})}
     return Profile.model_validate(raw)

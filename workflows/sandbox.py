@@ -1,14 +1,15 @@
 """The workflow sandbox the worker and the replayer share.
 
-``holidays`` imports its country modules (and ``dateutil``) lazily, at the
-first lookup, which would happen inside a workflow and be re-imported for
-every run. Passing them through imports them once, outside the sandbox; the
-bank holiday table itself is built once per year in ``domain.calendar``.
+``domain`` is passed through: imported once, outside the sandbox, so the shipped
+calendar versions and released profiles it reads when first imported
+(``domain.calendars``, ``domain.released``) are read once per worker, never by a
+workflow. ``holidays`` is not used at run time at all (only by
+``scripts/build_calendar.py``), so a library upgrade cannot reach a journey.
 """
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSED_THROUGH = ("holidays", "dateutil", "six", "zoneinfo", "tzdata", "domain")
+PASSED_THROUGH = ("zoneinfo", "tzdata", "domain")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

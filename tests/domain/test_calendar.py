@@ -52,7 +52,7 @@ def test_day_zero_is_the_event_day_even_at_a_weekend() -> None:
 
 
 def test_local_closure_days_are_skipped_and_named() -> None:
-    closed = WorkingDayCalendar([date(2026, 12, 24)])
+    closed = WorkingDayCalendar(closure_days=[date(2026, 12, 24)])
     result = closed.working_days_from(date(2026, 12, 23), 1)
     assert result.due == date(2026, 12, 29)
     assert "24 Dec (local closure day)" in result.reason
