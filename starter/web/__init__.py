@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starter.web.admin import admin_router
 from starter.web.api import api_router
 from starter.web.connection import JourneysFactory, shared_journeys
-from starter.web.errors import add_error_handlers
+from starter.web.errors import BodyLimit, add_error_handlers
 
 
 def create_app(journeys_factory: JourneysFactory | None = None) -> FastAPI:
@@ -24,6 +24,8 @@ def create_app(journeys_factory: JourneysFactory | None = None) -> FastAPI:
         version="0.1.0",
     )
     add_error_handlers(app)
+    # Around every route, so an oversized body is refused before anything reads or parses it.
+    app.add_middleware(BodyLimit)
     app.include_router(api_router(journeys))
     app.include_router(admin_router(journeys))
     return app
