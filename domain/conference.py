@@ -14,15 +14,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.deadlines import KINDS, Deadline, DeadlineStatus, DeadlineTable, calendar_for
-from domain.events import CaseRef, Category, RoleText, StaffRef, _Event
+from domain.deadlines import KINDS, Deadline, DeadlineStatus, DeadlineTable, calendar_of
+from domain.events import CaseRef, Category, ConferenceRef, Day, RoleText, StaffRef, _Event
 from domain.plan import Effect, InvalidEvent, Notice
 from domain.policy import Profile
-
-ConferenceRef = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{3,39}$")]
-
+from domain.released import PinnedPolicy
 
 class ConferenceKind(StrEnum):
     INITIAL = "initial"
@@ -38,8 +36,8 @@ class ConferenceStage(StrEnum):
     CLOSED = "closed"
 
 
-class ConferenceStart(BaseModel):
-    """What the journey starts a conference with."""
+class ConferenceStart(PinnedPolicy):
+    """What the journey starts a conference with: the journey's own pinned policy (``PinnedPolicy``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,7 +45,6 @@ class ConferenceStart(BaseModel):
     kind: ConferenceKind
     #: Every child the conference considers; each has its own journey (seed 000: all children in the household).
     case_refs: list[CaseRef] = Field(min_length=1, max_length=12)
-    profile: Profile
     requested_on: date
     meeting_on: date
     chair_ref: StaffRef
@@ -86,7 +83,7 @@ class Invitee(BaseModel):
 
 class InvitationsSent(_Event):
     type: Literal["invitations_sent"] = "invitations_sent"
-    sent_on: date
+    sent_on: Day
     invitees: list[Invitee] = Field(min_length=1, max_length=60)
     child_over_8: bool = False
 
@@ -101,7 +98,7 @@ class InvitationsSent(_Event):
 class ConferenceTaskDone(_Event):
     type: Literal["conference_task_done"] = "conference_task_done"
     task: ConferenceTask
-    done_on: date
+    done_on: Day
 
 
 class ExclusionGround(StrEnum):
@@ -117,14 +114,14 @@ class ExclusionGround(StrEnum):
 
 class ExclusionRequested(_Event):
     type: Literal["exclusion_requested"] = "exclusion_requested"
-    requested_on: date
+    requested_on: Day
     parent_role: RoleText
     grounds: list[ExclusionGround] = Field(min_length=1)
 
 
 class ExclusionDecided(_Event):
     type: Literal["exclusion_decided"] = "exclusion_decided"
-    decided_on: date
+    decided_on: Day
     excluded: bool
     communicated_in_writing: bool
 
@@ -139,7 +136,7 @@ class SplitArranged(_Event):
     """Seed 000: parents attend separately, with at least 30 minutes between the parts."""
 
     type: Literal["split_arranged"] = "split_arranged"
-    arranged_on: date
+    arranged_on: Day
     gap_minutes: int = Field(ge=30, description="seed 000: at least a 30-minute break between the parts")
 
 
@@ -174,7 +171,7 @@ class InquorateReason(StrEnum):
 
 class ConferenceHeld(_Event):
     type: Literal["conference_held"] = "conference_held"
-    held_on: date
+    held_on: Day
     childrens_social_care_present: bool
     other_agencies_present: list[RoleText] = Field(default_factory=list, description="with direct contact")
     parents_present: bool
@@ -192,7 +189,7 @@ class ConferenceHeld(_Event):
 
 class AmendmentsReceived(_Event):
     type: Literal["amendments_received"] = "amendments_received"
-    received_on: date
+    received_on: Day
 
 
 class ConferenceDecision(BaseModel):
@@ -202,7 +199,7 @@ class ConferenceDecision(BaseModel):
 
     conference_ref: str
     kind: ConferenceKind
-    held_on: date
+    held_on: Day
     decision: ChildDecision
 
 
@@ -306,7 +303,7 @@ def _check_invitations(state, profile, event: InvitationsSent, start) -> None:
 def _check_exclusion_requested(state, profile, event: ExclusionRequested, start) -> None:
     _before_meeting_only(state, "an exclusion request")
     if "exclusion_request_notice" in profile.rules:
-        cutoff = calendar_for(profile.closure_days).due(state.meeting_on, profile.rule("exclusion_request_notice"))
+        cutoff = calendar_of(profile).due(state.meeting_on, profile.rule("exclusion_request_notice"))
         if event.requested_on > cutoff.due:
             raise InvalidEvent(f"an exclusion request must reach the chair by {cutoff.due} ({cutoff.reason})")
 
@@ -408,7 +405,7 @@ def _task_done(state, profile, event: ConferenceTaskDone, start) -> Effect:
 
 def _exclusion_requested(state, profile, event: ExclusionRequested, start) -> Effect:
     state.exclusions.append(event)
-    decide_by = calendar_for(profile.closure_days).add_working_days(state.meeting_on, -1)
+    decide_by = calendar_of(profile).add_working_days(state.meeting_on, -1)
     previous = state.open_deadline("exclusion_decision")
     if previous is None:
         state.deadlines.append(Deadline(
@@ -516,6 +513,6 @@ def event_date(event) -> date:
 
 def reminder_day(profile: Profile, row: Deadline) -> date:
     """The working day before a deadline: when whoever owns it is reminded."""
-    return calendar_for(profile.closure_days).add_working_days(row.due, -1)
+    return calendar_of(profile).add_working_days(row.due, -1)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import WorkingDayCalendar
+from domain.effects import QueuedEffect
 from domain.policy import Profile
 
 #: Deadlines are days in England: a deadline falls due at the end of its day, London time.
@@ -42,6 +43,8 @@ class Deadline(BaseModel):
     status: DeadlineStatus = DeadlineStatus.OPEN
     #: A later date agreed by the team manager: escalation waits for it instead of ``due``.
     agreed_target: date | None = None
+    #: The date ``rule`` counts from, so a new calendar version can count it again (None: not counted by a rule).
+    anchor: date | None = None
 
     @property
     def alarm_date(self) -> date:
@@ -116,13 +119,19 @@ KINDS: dict[str, Kind] = {
 
 
 @cache
-def calendar_for(closure_days: tuple[date, ...]) -> WorkingDayCalendar:
-    return WorkingDayCalendar(closure_days)
+def calendar_for(version: str, closure_days: tuple[date, ...] = ()) -> WorkingDayCalendar:
+    """The working days a profile counts with: its calendar version, less its closure days."""
+    return WorkingDayCalendar(version, closure_days)
+
+
+def calendar_of(profile: Profile) -> WorkingDayCalendar:
+    """The working days ``profile`` counts with."""
+    return calendar_for(profile.calendar_version, profile.closure_days)
 
 
 def _deadline(profile: Profile, kind: str, label: str, rule_key: str, anchor: date, **extra) -> Deadline:
-    due = calendar_for(profile.closure_days).due(anchor, profile.rule(rule_key))
-    return Deadline(kind=kind, label=label, rule=rule_key, due=due.due, reason=due.reason, **extra)
+    due = calendar_of(profile).due(anchor, profile.rule(rule_key))
+    return Deadline(kind=kind, label=label, rule=rule_key, due=due.due, reason=due.reason, anchor=anchor, **extra)
 
 
 def deadline(profile: Profile, kind: str, rule_key: str, anchor: date, label: str | None = None) -> Deadline:
@@ -142,6 +151,13 @@ class DeadlineTable(BaseModel):
     #: Notices that could not be delivered (no address for a role, refused by the sender).
     undelivered: list[str] = []
     event_ids: list[str] = []
+    #: What each event id was used for (its type and a digest of its content), so a resend is told
+    #: from an id reused for a different event. Events accepted before this was kept have none.
+    event_digests: dict[str, str] = {}
+    #: Effects decided and not yet carried out (records, letters, signals, child starts), in order.
+    outbox: list[QueuedEffect] = []
+    #: Effects that could not be carried out, in words; each is also recorded where it can be.
+    failures: list[str] = []
 
     def deadline(self, kind: str) -> Deadline | None:
         """The live deadline of ``kind`` (superseded ones stay in the table for the record)."""
@@ -176,6 +192,39 @@ class DeadlineTable(BaseModel):
         if row is not None:
             row.status = DeadlineStatus.MET if on <= row.due else DeadlineStatus.MET_LATE
         return row
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A deadline a new calendar version moved."""
+
+    kind: str
+    label: str
+    was: date
+    now: date
+
+
+def recount(table: DeadlineTable, profile: Profile, today: date, counted_with: str) -> list[Moved]:
+    """Count every open deadline not yet passed again by ``profile``'s calendar version.
+
+    ``counted_with`` is the version the rows were counted with: a row whose date that
+    version does not give (set by hand, e.g. a core group before a birth) is left alone, as
+    is one without an anchor (opened before rows kept theirs), one already passed, and one
+    the new count would put in the past (a journey is never made overdue by a new calendar).
+    """
+    before = calendar_for(counted_with, profile.closure_days)
+    after = calendar_for(profile.calendar_version, profile.closure_days)
+    moved = []
+    for row in table.deadlines:
+        if row.status is not DeadlineStatus.OPEN or row.anchor is None or row.rule not in profile.rules:
+            continue
+        if row.due < today or before.due(row.anchor, profile.rules[row.rule]).due != row.due:
+            continue
+        counted = after.due(row.anchor, profile.rules[row.rule])
+        if counted.due != row.due and counted.due >= today:
+            moved.append(Moved(row.kind, row.label, row.due, counted.due))
+            row.due, row.reason = counted.due, counted.reason
+    return moved
 
 
 def icpc_deadline(profile: Profile, section_47_initiated_on: date, expected_delivery: date | None = None) -> Deadline:

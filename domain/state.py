@@ -18,7 +18,7 @@ from domain.events import (
     StrategyDiscussion,
     TransferIn,
 )
-from domain.policy import Profile
+from domain.released import PinnedPolicy
 
 
 class Stage(StrEnum):
@@ -62,6 +62,9 @@ class JourneyState(DeadlineTable):
     conference_ref: str | None = None
     #: How many times the journey has continued as new (a fresh history at each review).
     run: int = 0
+    #: Feed events (missing child, child found, significant event) the journey could not apply, in
+    #: words: a feed waits for no answer, so this is where its sender and staff see them.
+    refused_feed: list[str] = []
 
     @property
     def icpc_clock_from(self) -> date | None:
@@ -73,8 +76,8 @@ class JourneyState(DeadlineTable):
         return self.expected_delivery is not None and self.born_on is None
 
 
-class JourneyStart(BaseModel):
-    """What a journey is started with: the case, its pinned policy, its first event.
+class JourneyStart(PinnedPolicy):
+    """What a journey is started with: the case, its pinned policy (``PinnedPolicy``), its first event.
 
     ``carried`` is set only when a journey continues as new: the state so far.
     """
@@ -82,7 +85,6 @@ class JourneyStart(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     case_ref: CaseRef
-    profile: Profile
     strategy_discussion: StrategyDiscussion | None = None
     transfer_in: TransferIn | None = None
     carried: JourneyState | None = None

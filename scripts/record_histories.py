@@ -3,8 +3,9 @@
 Run it when the workflow changes on purpose, *after* guarding the change with
 ``workflow.patched`` so that the histories recorded before it still replay:
     .venv/bin/python scripts/record_histories.py
-Each scenario is written to tests/histories/<name>.json; existing files are kept
-unless --overwrite is given, because old histories are what protect running journeys.
+Each scenario is written to tests/histories/<name>.json (``--tag T``: <name>.T.json, to record
+the same scenarios again after a patched change, beside the histories from before it); existing
+files are kept unless --overwrite is given, because old histories are what protect running journeys.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from domain.events import (  # noqa: E402
     VisitMade,
     workflow_id_for,
 )
-from starter.client import Journeys, register_search_attributes  # noqa: E402
-from tests.conftest import TEST_SERVER  # noqa: E402
+from starter.client import register_search_attributes  # noqa: E402
+from tests.conftest import TEST_SERVER, SettledJourneys, quiet  # noqa: E402
 from worker import build_worker  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
@@ -202,8 +203,9 @@ SCENARIOS = {
 }
 
 
-async def main(overwrite: bool) -> None:
-    for name, scenario in SCENARIOS.items():
+async def main(overwrite: bool, tag: str | None) -> None:
+    for scenario_name, scenario in SCENARIOS.items():
+        name = f"{scenario_name}.{tag}" if tag else scenario_name
         target = HISTORIES / f"{name}.json"
         if (target.exists() or (HISTORIES / f"{name}.run1.json").exists()) and not overwrite:
             print(f"kept     {target.relative_to(ROOT)}")
@@ -216,18 +218,20 @@ async def main(overwrite: bool) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 engine = make_engine(f"sqlite:///{tmp}/records.db")
                 async with build_worker(env.client, task_queue="record", engine=engine, sender=FileSender(Path(tmp) / "n.jsonl")):
-                    journeys = Journeys(env.client, "record", clock=env.get_current_time)
+                    # Each event answered once its records and letters are done, so a history is whole.
+                    journeys = SettledJourneys(env.client, "record", clock=env.get_current_time, timeout=45)
                     case = "REC-0001"
                     await scenario(env, journeys, case)
+                    await quiet(env.client, workflow_id_for(case))
                     runs = await every_run(env, workflow_id_for(case))
                     conferences = [await env.client.get_workflow_handle(f"cpj-conf-{ref}").fetch_history()
-                                   for ref in CONFERENCES.get(name, [])]
+                                   for ref in CONFERENCES.get(scenario_name, [])]
             HISTORIES.mkdir(parents=True, exist_ok=True)
             for number, history in enumerate(runs, start=1):
                 path = target if len(runs) == 1 else HISTORIES / f"{name}.run{number}.json"
                 path.write_text(history.to_json())
                 print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
-            for ref, history in zip(CONFERENCES.get(name, []), conferences):
+            for ref, history in zip(CONFERENCES.get(scenario_name, []), conferences):
                 path = HISTORIES / f"{name}.conference-{ref}.json"
                 path.write_text(history.to_json())
                 print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
@@ -238,4 +242,6 @@ async def main(overwrite: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--overwrite", action="store_true")
-    asyncio.run(main(parser.parse_args().overwrite))
+    parser.add_argument("--tag", help="record as <scenario>.<tag>.json, beside the older histories")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.overwrite, arguments.tag))

@@ -16,12 +16,51 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from pydantic import TypeAdapter, ValidationError
+from typer.core import TyperGroup
 
+from domain.calendars import SHIPPED, is_shipped, latest_version, version_key
 from domain.deadlines import calendar_for, icpc_deadline
-from domain.events import Category, ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, TransferIn
+from domain.events import (
+    CaseRef, Category, ConferenceNotRequired, ConferenceRef, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, TransferIn,
+)
 from domain.policy import KNOWN_OPTIONS, KNOWN_RULES, PolicyNotFound, load_profile, own_rule_keys, profile_ids
+from domain.state import Stage
 
-app = typer.Typer(help="cp-journeys: child protection case journeys on Temporal.", no_args_is_help=True)
+
+def _explain(err: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {str(e['msg']).removeprefix('Value error, ')}"
+                     for e in err.errors(include_url=False))
+
+
+def _refusal(err: Exception) -> str | None:
+    """What to tell the caller about ``err``, or None for a fault of ours (which keeps its traceback)."""
+    if isinstance(err, ValidationError):
+        return _explain(err)
+    if isinstance(err, PolicyNotFound | ValueError):
+        return str(err)
+    client = sys.modules.get("starter.client")  # loaded only by commands that talk to Temporal
+    if client is not None and isinstance(err, client.JourneyError):
+        return str(err)
+    return None
+
+
+class _RefusingGroup(TyperGroup):
+    """``cpj`` itself: whatever a command refuses is one line, ``error: ...``, and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            message = _refusal(err)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code=2) from None
+
+
+app = typer.Typer(help="cp-journeys: child protection case journeys on Temporal.", no_args_is_help=True,
+                  cls=_RefusingGroup)
 calendar_app = typer.Typer(help="Working days in England.", no_args_is_help=True)
 policy_app = typer.Typer(help="Authority policy profiles.", no_args_is_help=True)
 journey_app = typer.Typer(help="Start, inspect and move journeys.", no_args_is_help=True)
@@ -42,6 +81,28 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _reference(adapter: TypeAdapter, what: str, example: str):
+    def check(value: str) -> str:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as err:
+            reason = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+            if err.errors()[0]["type"] == "string_pattern_mismatch":
+                reason = "capital letters, digits and hyphens, starting with a letter or digit"
+            raise _fail(f"{value!r} is not a {what} ({reason}; e.g. {example})") from None
+
+    return check
+
+
+# Checked before Temporal is asked, and with the same rules as the API, so no argument can
+# address another kind of workflow (``conf-...`` is a conference's id, never a journey's).
+CaseRefArgument = Annotated[str, typer.Argument(
+    callback=_reference(TypeAdapter(CaseRef), "case reference", "CASE-0042"), help="the case system's reference")]
+ConferenceRefArgument = Annotated[str, typer.Argument(
+    callback=_reference(TypeAdapter(ConferenceRef), "conference reference", "ICPC-0200"),
+    help="the conference's reference")]
+
+
 def _profile(policy_id: str):
     try:
         return load_profile(policy_id)
@@ -58,9 +119,29 @@ def add_working_days(
     count: Annotated[int, typer.Argument(help="working days to add (negative counts back)")],
     policy: Annotated[Optional[str], typer.Option(help="apply this profile's local closure days")] = None,
 ) -> None:
-    """Print the date COUNT working days after START (ISO date only)."""
+    """Print the date COUNT working days after START (ISO date only), by the newest calendar."""
     closures = _profile(policy).closure_days if policy else ()
-    typer.echo(calendar_for(tuple(closures)).add_working_days(start, count).isoformat())
+    typer.echo(calendar_for(latest_version(), tuple(closures)).add_working_days(start, count).isoformat())
+
+
+@calendar_app.command("publish")
+def calendar_publish(
+    version: Annotated[Optional[str], typer.Argument(help="a shipped calendar version (default: the newest)")] = None,
+) -> None:
+    """Tell every running journey and conference of a calendar version (after scripts/build_calendar.py).
+
+    Each counts its open deadlines not yet passed again by it, and records what moved;
+    one already on that version or a later one ignores it.
+    """
+    version = version or latest_version()
+    if not is_shipped(version):
+        raise _fail(f"no calendar version {version!r}; shipped: {', '.join(sorted(SHIPPED, key=version_key))}")
+
+    async def go():
+        return await (await _journeys()).publish_calendar(version)
+
+    told = _run(go())
+    typer.echo(f"calendar {version} sent to {told} running workflow(s)")
 
 
 # -- policy ------------------------------------------------------------------
@@ -147,10 +228,14 @@ def _using_temporal() -> None:
 
 
 async def _journeys():
-    from starter.client import Journeys, connect
+    from starter.client import Journeys, connect, temporal_address
 
     _using_temporal()
-    return Journeys(await connect())
+    try:
+        client = await connect()
+    except RuntimeError as err:  # the SDK's "Failed client connect: ..."
+        raise _fail(f"Temporal is not reachable at {temporal_address()} ({err}); is it running (cpj up)?") from None
+    return Journeys(client)
 
 
 def _event_id(event_id: Optional[str]) -> str:
@@ -169,6 +254,12 @@ def _print_state(state, as_json: bool) -> None:
         typer.echo("  " + row.line())
     for escalation in state.escalations:
         typer.echo(f"  escalated: {escalation}")
+    for line in state.undelivered:
+        typer.echo(f"  not delivered: {line}")
+    for line in getattr(state, "refused_feed", []):
+        typer.echo(f"  refused from a feed: {line}")
+    for line in state.failures:
+        typer.echo(f"  not done: {line}")
 
 
 EventIdOption = Annotated[Optional[str], typer.Option("--event-id", help="your id for this event; resending it is harmless")]
@@ -177,28 +268,33 @@ Day = Annotated[date, typer.Option(formats=["%Y-%m-%d"])]
 
 @journey_app.command("start")
 def journey_start(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     policy: PolicyOption,
     strategy_discussion: Day,
     no_section_47: Annotated[bool, typer.Option("--no-section-47", help="the discussion did not initiate an s47")] = False,
     event_id: EventIdOption = None,
 ) -> None:
     """Start a journey for CASE_REF from a strategy discussion."""
-    event = StrategyDiscussion(
-        event_id=_event_id(event_id), held_on=strategy_discussion, initiated_section_47=not no_section_47
-    )
+    _profile(policy)
+    event = _validated(StrategyDiscussion, event_id=_event_id(event_id), held_on=strategy_discussion,
+                       initiated_section_47=not no_section_47)
 
     async def go():
-        journeys = await _journeys()
-        workflow_id = await journeys.start(case_ref, policy, event)
-        return workflow_id
+        return await (await _journeys()).start(case_ref, policy, event)
 
-    typer.echo(f"started {_run(go())}")
+    _print_started(_run(go()))
+
+
+def _print_started(started) -> None:
+    if started.resend:
+        typer.echo(f"already started {started.workflow_id} (this opening event was sent before)")
+    else:
+        typer.echo(f"started {started.workflow_id}")
 
 
 @journey_app.command("transfer-in")
 def journey_transfer_in(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     policy: PolicyOption,
     agreed_on: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="day the two authorities agreed the transfer")],
     originating_authority: Annotated[str, typer.Option("--from", help="the authority whose plan the child is on")],
@@ -206,17 +302,18 @@ def journey_transfer_in(
     event_id: EventIdOption = None,
 ) -> None:
     """Start a journey for a child on another authority's plan who has moved here."""
+    _profile(policy)
     event = _validated(TransferIn, event_id=_event_id(event_id), agreed_on=agreed_on,
                        originating_authority=originating_authority, category=category)
 
     async def go():
         return await (await _journeys()).start(case_ref, policy, event)
 
-    typer.echo(f"started {_run(go())}")
+    _print_started(_run(go()))
 
 
 @journey_app.command("show")
-def journey_show(case_ref: str, as_json: JsonOption = False) -> None:
+def journey_show(case_ref: CaseRefArgument, as_json: JsonOption = False) -> None:
     """Show a journey's stage and deadlines."""
 
     async def go():
@@ -226,40 +323,52 @@ def journey_show(case_ref: str, as_json: JsonOption = False) -> None:
 
 
 @journey_app.command("list")
-def journey_list(as_json: JsonOption = False) -> None:
-    """List journeys with their next deadline."""
+def journey_list(
+    stage: Annotated[Optional[Stage], typer.Option(help="only journeys at this stage")] = None,
+    overdue: Annotated[Optional[bool], typer.Option("--overdue/--not-overdue", help="only journeys with / without a deadline passed")] = None,
+    policy: Annotated[Optional[str], typer.Option(help="policy profile id (any version), or a pin id@version")] = None,
+    page_size: Annotated[int, typer.Option(min=1, max=1000, help="journeys per page")] = 100,
+    page_token: Annotated[Optional[str], typer.Option(help="the token a page before printed after 'more:'")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List journeys (one row each, its latest run) with their next deadline, a page at a time."""
 
     async def go():
-        return await (await _journeys()).list()
+        return await (await _journeys()).list(stage=stage, overdue=overdue, policy=policy, page_size=page_size,
+                                              page_token=page_token)
 
-    rows = _run(go())
+    page = _run(go())
     if as_json:
-        typer.echo(json.dumps([
+        typer.echo(json.dumps({"journeys": [
             {**row.__dict__, "next_deadline": row.next_deadline.isoformat() if row.next_deadline else None,
              "next_due": row.next_due.isoformat() if row.next_due else None}
-            for row in rows
-        ], indent=2))
+            for row in page.journeys
+        ], "next_page_token": page.next_page_token}, indent=2))
         return
     typer.echo(f"{'CASE':<20} {'STATUS':<10} {'STAGE':<20} {'NEXT':<18} OVERDUE")
-    for row in rows:
+    for row in page.journeys:
         nxt = f"{row.next_deadline_kind} {row.next_due}" if row.next_due else "-"
         typer.echo(f"{row.case_ref:<20} {row.status:<10} {row.stage or '-':<20} {nxt:<18} {'yes' if row.overdue else ''}")
+    if page.next_page_token:
+        # Never a silent cap: the rest is one command away.
+        typer.echo(f"more: --page-token {page.next_page_token}")
 
 
 def _send(case_ref: str, event) -> None:
     async def go():
-        return await (await _journeys()).send(case_ref, event)
+        return await (await _journeys()).send_event(case_ref, event)
 
-    _print_state(_run(go()), as_json=False)
+    answer = _run(go())
+    if answer.receipt.resend:
+        typer.echo(f"already recorded: event {event.event_id} was sent before; nothing changed")
+    _print_state(answer.state, as_json=False)
 
 
-def _invalid(err) -> typer.Exit:
-    return _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in err.errors()))
+def _invalid(err: ValidationError) -> typer.Exit:
+    return _fail(_explain(err))
 
 
 def _validated(model, **fields):
-    from pydantic import ValidationError
-
     try:
         return model(**fields)
     except ValidationError as err:
@@ -268,7 +377,7 @@ def _validated(model, **fields):
 
 @journey_app.command("strategy-discussion")
 def journey_strategy_discussion(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     held_on: Day,
     no_section_47: Annotated[bool, typer.Option("--no-section-47")] = False,
     event_id: EventIdOption = None,
@@ -280,7 +389,7 @@ def journey_strategy_discussion(
 
 @journey_app.command("delay-agreed")
 def journey_delay_agreed(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     agreed_on: Day,
     new_target: Day,
     reasons: Annotated[str, typer.Option(help="the team manager's reasons, as recorded")],
@@ -293,7 +402,7 @@ def journey_delay_agreed(
 
 @journey_app.command("icpc-held")
 def journey_icpc_held(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     held_on: Day,
     decision: Annotated[str, typer.Option(help="plan or no_plan")],
     category: Annotated[Optional[Category], typer.Option(help="category of a plan")] = None,
@@ -306,7 +415,7 @@ def journey_icpc_held(
 
 @journey_app.command("not-required")
 def journey_not_required(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     decided_on: Day,
     reasons: Annotated[str, typer.Option(help="the team manager's reasons")],
     event_id: EventIdOption = None,
@@ -318,7 +427,7 @@ def journey_not_required(
 
 @journey_app.command("event")
 def journey_event(
-    case_ref: str,
+    case_ref: CaseRefArgument,
     event: Annotated[str, typer.Argument(help="the event as JSON with its \"type\", or @FILE, or - for stdin")],
 ) -> None:
     """Send any journey event as JSON (the same shape as the service API), e.g. a plan's visit:
@@ -331,9 +440,10 @@ def journey_event(
 
 
 def _read_event(event: str, adapter_type):
-    from pydantic import TypeAdapter, ValidationError
-
-    text = sys.stdin.read() if event == "-" else Path(event[1:]).read_text() if event.startswith("@") else event
+    try:
+        text = sys.stdin.read() if event == "-" else Path(event[1:]).read_text() if event.startswith("@") else event
+    except (OSError, UnicodeDecodeError) as err:
+        raise _fail(f"cannot read the event from {event}: {err.strerror if isinstance(err, OSError) else err}") from None
     try:
         return TypeAdapter(adapter_type).validate_json(text)
     except ValidationError as err:
@@ -341,7 +451,7 @@ def _read_event(event: str, adapter_type):
 
 
 @conference_app.command("show")
-def conference_show(conference_ref: str) -> None:
+def conference_show(conference_ref: ConferenceRefArgument) -> None:
     """Show a conference's stage and deadlines (JSON)."""
 
     async def go():
@@ -352,7 +462,7 @@ def conference_show(conference_ref: str) -> None:
 
 @conference_app.command("event")
 def conference_event(
-    conference_ref: str,
+    conference_ref: ConferenceRefArgument,
     event: Annotated[str, typer.Argument(help="the event as JSON with its \"type\", or @FILE, or - for stdin")],
 ) -> None:
     """Send a conference event as JSON (the same shape as POST /api/conferences/REF/events)."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
 import os
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -16,17 +22,28 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.calendars import is_shipped
 from domain.conference import CONFERENCE_EVENTS, ConferenceState
 from domain.deadlines import due_day_of, london_date
-from domain.events import EVENT_TYPES, FEED_EVENTS, StrategyDiscussion, TransferIn, workflow_id_for
+from domain.effects import Receipt
+from domain.events import EVENT_TYPES, FEED_EVENTS, ConferenceBooked, StrategyDiscussion, TransferIn, workflow_id_for
 from domain.state import JourneyStart
-from domain.policy import load_profile
+from domain import released
+from domain.policy import load_profile, profile_ids
 from domain.state import JourneyState, Stage
 from workflows import search_attributes as sa
+from workflows.calendar_updates import CALENDAR_UPDATED
 from workflows.conference import ConferenceWorkflow, conference_workflow_id
 from workflows.journey import ChildProtectionJourney
 
 TASK_QUEUE = os.environ.get("CPJ_TASK_QUEUE", "cp-journeys")
+
+T = TypeVar("T")
+
+
+def call_timeout() -> float:
+    """Seconds any one call to Temporal may take (``CPJ_TEMPORAL_TIMEOUT``, default 10)."""
+    return float(os.environ.get("CPJ_TEMPORAL_TIMEOUT", "10"))
 
 
 def temporal_address() -> str:
@@ -80,6 +97,33 @@ class EventRejected(JourneyError):
     pass
 
 
+class NotAnswered(JourneyError):
+    """Temporal did not answer within the bound; the call changed nothing the caller cannot safely repeat."""
+
+
+class WorkerUnavailable(NotAnswered):
+    """No journeys worker answered within the bound (none polling, or stuck): Temporal holds the journey."""
+
+
+class EventPending(WorkerUnavailable):
+    """An event sent while no worker answered: Temporal may still apply it; a resend will tell."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What sending an event gives back: the workflow's receipt (was it a resend?) and its state after it."""
+
+    receipt: Receipt
+    state: JourneyState | ConferenceState
+
+
+@dataclass(frozen=True)
+class Started:
+    workflow_id: str
+    #: True when this start repeated the opening event of the journey already running (a caller's retry).
+    resend: bool = False
+
+
 @dataclass(frozen=True)
 class JourneySummary:
     case_ref: str
@@ -97,30 +141,123 @@ class JourneySummary:
         return due_day_of(self.next_deadline) if self.next_deadline else None
 
 
+@dataclass(frozen=True)
+class JourneyPage:
+    """One page of journeys; ``next_page_token`` (opaque) asks for the next, ``None`` when this is the last."""
+
+    journeys: list[JourneySummary]
+    next_page_token: str | None
+
+
+#: One row per journey: each review continues a journey as new, leaving a closed run behind it.
+LIST_QUERY = 'WorkflowType = "ChildProtectionJourney" AND ExecutionStatus != "ContinuedAsNew"'
+MAX_PAGE_SIZE = 1000
+_PROFILE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_PIN = re.compile(r"([a-z0-9][a-z0-9-]*)@[A-Za-z0-9._-]+")
+
+
+def list_query(stage: Stage | str | None = None, overdue: bool | None = None, policy: str | None = None) -> str:
+    """The visibility query for journeys at a stage, overdue or not, on a profile (any version) or a pin.
+
+    Every value is checked against a closed set or a strict pattern before it is quoted into the query.
+    """
+    clauses = [LIST_QUERY]
+    if stage:
+        try:
+            clauses.append(f'{sa.STAGE.name} = "{Stage(stage).value}"')
+        except ValueError:
+            raise JourneyError(f"no stage {stage!r}; stages: {', '.join(s.value for s in Stage)}") from None
+    if overdue is True:
+        clauses.append(f"{sa.OVERDUE.name} = true")
+    elif overdue is False:
+        # A journey that has never had a deadline pass may not have the attribute at all.
+        clauses.append(f"({sa.OVERDUE.name} = false OR {sa.OVERDUE.name} IS NULL)")
+    if policy:
+        pinned = _PIN.fullmatch(policy)
+        profile_id = pinned.group(1) if pinned else policy
+        if not (pinned or _PROFILE_ID.fullmatch(policy)) or profile_id not in profile_ids():
+            raise JourneyError(f"no policy profile {policy!r}; known: {', '.join(profile_ids())} (or id@version)")
+        # A journey keeps the version it started on, so a profile id matches all its versions.
+        clauses.append(f'{sa.POLICY.name} = "{policy}"' if pinned else f'{sa.POLICY.name} STARTS_WITH "{policy}@"')
+    return " AND ".join(clauses)
+
+
+def _encode_token(token: bytes | None) -> str | None:
+    return base64.urlsafe_b64encode(token).decode().rstrip("=") if token else None
+
+
+def _decode_token(token: str | None) -> bytes | None:
+    if not token:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise JourneyError("that page token is not one this service gave; start again from the first page") from None
+
+
 async def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
 class Journeys:
     def __init__(
-        self, client: Client, task_queue: str = TASK_QUEUE, clock: Callable[[], Awaitable[datetime]] = wall_clock
+        self,
+        client: Client,
+        task_queue: str = TASK_QUEUE,
+        clock: Callable[[], Awaitable[datetime]] = wall_clock,
+        timeout: float | None = None,
     ) -> None:
         self.client = client
         self.task_queue = task_queue
         # Tests on the time-skipping server pass its clock; everywhere else it is the wall clock.
         self.clock = clock
+        #: Seconds any one call may take: Temporal holds a query or an update until a worker
+        #: answers, which with no worker running is minutes, far longer than any caller waits.
+        self.timeout = call_timeout() if timeout is None else timeout
 
-    async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn) -> str:
-        """Start a journey from a strategy discussion, or from a transfer in from another authority."""
+    @property
+    def rpc_timeout(self) -> timedelta:
+        """Pass as ``rpc_timeout=`` so Temporal gives up on the call too, not only this process."""
+        return timedelta(seconds=self.timeout)
+
+    async def _bounded(self, awaitable: Awaitable[T], what: str, *, worker: bool = True) -> T:
+        """Await one call to Temporal for at most ``self.timeout``; ``worker`` says whether a worker must answer it.
+
+        Raises :class:`WorkerUnavailable` (or :class:`NotAnswered` when only Temporal was asked)
+        instead of waiting on; other errors pass through.
+        """
+        try:
+            # The margin lets the call's own rpc_timeout answer first; this catches calls without one.
+            return await asyncio.wait_for(awaitable, self.timeout + 1)
+        except TimeoutError as err:
+            raise self._not_answered(what, worker) from err
+        except RPCError as err:
+            if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise self._not_answered(what, worker) from err
+            raise
+
+    def _not_answered(self, what: str, worker: bool) -> NotAnswered:
+        waited = f"{what}: no answer within {self.timeout:g} s"
+        if worker:
+            return WorkerUnavailable(f"the journeys worker is not answering ({waited}); nothing was lost, try again")
+        return NotAnswered(f"Temporal is not answering ({waited}); nothing was lost, try again")
+
+    async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn) -> Started:
+        """Start a journey from a strategy discussion, or from a transfer in from another authority.
+
+        A start repeating the running journey's opening (same policy, same event id and content) is a
+        caller's retry: it is answered with that journey (``resend``), not refused.
+        """
         field = "transfer_in" if isinstance(opening, TransferIn) else "strategy_discussion"
-        start = JourneyStart(case_ref=case_ref, profile=load_profile(policy_id), **{field: opening})
+        profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
+        start = JourneyStart(case_ref=case_ref, **released.pinned(profile), **{field: opening})
         today = london_date(await self.clock())
         opened_on = opening.agreed_on if isinstance(opening, TransferIn) else opening.held_on
         if opened_on > today:
             raise EventRejected(f"{opening.type} dated {opened_on} is in the future (today is {today})")
         workflow_id = workflow_id_for(start.case_ref)
         try:
-            await self.client.start_workflow(
+            await self._bounded(self.client.start_workflow(
                 ChildProtectionJourney.run,
                 start,
                 id=workflow_id,
@@ -129,27 +266,74 @@ class Journeys:
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(sa.POLICY, start.profile.pin), SearchAttributePair(sa.STAGE, Stage.AWAITING_SECTION_47.value)]
+                    [SearchAttributePair(sa.POLICY, profile.pin), SearchAttributePair(sa.STAGE, Stage.AWAITING_SECTION_47.value)]
                 ),
                 static_summary=f"Child protection journey for case {start.case_ref}",
                 static_details=(
-                    f"Policy `{start.profile.pin}` ({start.profile.authority}). "
+                    f"Policy `{profile.pin}` ({profile.authority}). "
                     f"Started by the {opening.type.replace('_', ' ')} of {opened_on}."
                 ),
-            )
+                rpc_timeout=self.rpc_timeout,
+            ), f"starting the journey for case {start.case_ref}", worker=False)
         except WorkflowAlreadyStartedError as err:
-            raise JourneyExists(f"a journey for case {start.case_ref} is already running") from err
-        return workflow_id
+            running = await self._opening_of_running(workflow_id, start.case_ref)
+            same = running is not None and running.resolve_profile().id == profile.id and (
+                running.strategy_discussion == start.strategy_discussion and running.transfer_in == start.transfer_in)
+            if same:
+                return Started(workflow_id, resend=True)
+            message = f"a journey for case {start.case_ref} is already running"
+            running_opening = running and (running.strategy_discussion or running.transfer_in)
+            if running_opening and running_opening.event_id == opening.event_id:
+                message += f"; it opened with event {opening.event_id}, which said something else"
+            raise JourneyExists(message) from err
+        return Started(workflow_id)
+
+    async def _opening_of_running(self, workflow_id: str, case_ref: str) -> JourneyStart | None:
+        """What the running journey was started with, read from its history so that no worker is needed.
+
+        Every run of a journey (continued as new at each review) starts with the same opening and pin.
+        """
+        events = self.client.get_workflow_handle(workflow_id).fetch_history_events(
+            page_size=1, rpc_timeout=self.rpc_timeout
+        )
+
+        async def first_event():
+            async for event in events:
+                return event
+            return None
+
+        event = await self._bounded(first_event(), f"reading how the journey for case {case_ref} began", worker=False)
+        if event is None or not event.HasField("workflow_execution_started_event_attributes"):
+            return None
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        try:
+            [started] = await self.client.data_converter.decode(payloads, [JourneyStart])
+        except Exception:  # an input an older release wrote differently: not comparable, so not a resend
+            return None
+        return started if isinstance(started, JourneyStart) else None
 
     async def send(self, case_ref: str, event) -> JourneyState:
-        """Send one event (a model from ``domain.events``); its event id makes a resend harmless."""
+        """Send one event and return the journey's state after it (see :meth:`send_event`)."""
+        return (await self.send_event(case_ref, event)).state
+
+    async def send_event(self, case_ref: str, event) -> Answer:
+        """Send one event (a model from ``domain.events``): the journey's receipt and its state after it.
+
+        Sending the same event again (same id, same content) is harmless and answered as a resend; an
+        id already used for a different event is refused, naming what it was used for.
+        """
         if type(event) not in EVENT_TYPES.values():
             raise EventRejected(f"not a journey event: {type(event).__name__}")
+        if isinstance(event, ConferenceBooked):
+            await self._check_conference_ref_free(event.conference_ref)
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
-            return await self._update(handle, event, JourneyState)
+            receipt = await self._update(handle, event, f"the journey for case {case_ref}")
+            state = await self._bounded(handle.query(ChildProtectionJourney.state, rpc_timeout=self.rpc_timeout),
+                                        f"the state of the journey for case {case_ref}")
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
+        return Answer(receipt, state)
 
     async def feed(self, case_ref: str, event) -> None:
         """Signal a feed event (missing child, child found, significant event): no answer is awaited."""
@@ -157,26 +341,53 @@ class Journeys:
             raise EventRejected(f"{type(event).__name__} is not a feed event; send it as an event instead")
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
-            await handle.signal(ChildProtectionJourney.feed, event)
+            await self._bounded(handle.signal(ChildProtectionJourney.feed, event, rpc_timeout=self.rpc_timeout),
+                                f"the feed of case {case_ref}", worker=False)
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
 
     async def send_to_conference(self, conference_ref: str, event) -> ConferenceState:
+        """Send one conference event and return the conference's state after it."""
+        return (await self.send_conference_event(conference_ref, event)).state
+
+    async def send_conference_event(self, conference_ref: str, event) -> Answer:
         """Send one conference event (a model from ``domain.conference``) to its conference workflow."""
         if type(event) not in CONFERENCE_EVENTS:
             raise EventRejected(f"not a conference event: {type(event).__name__}")
         handle = self.client.get_workflow_handle(conference_workflow_id(conference_ref))
         try:
-            return await self._update(handle, event, ConferenceState)
+            receipt = await self._update(handle, event, f"conference {conference_ref}")
+            state = await self._bounded(handle.query(ConferenceWorkflow.state, rpc_timeout=self.rpc_timeout),
+                                        f"the state of conference {conference_ref}")
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise JourneyNotFound(f"no open conference {conference_ref}") from err
             raise
+        return Answer(receipt, state)
+
+    async def _check_conference_ref_free(self, conference_ref: str) -> None:
+        """A conference reference names one conference for ever: refuse a booking that reuses one."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace,
+            execution=WorkflowExecution(workflow_id=conference_workflow_id(conference_ref)),
+        )
+        try:
+            await self._bounded(
+                self.client.workflow_service.describe_workflow_execution(request, timeout=self.rpc_timeout),
+                f"looking up conference {conference_ref}", worker=False,
+            )
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return
+            raise
+        raise EventRejected(f"conference reference {conference_ref} is already used by another conference; "
+                            "book this one with a reference of its own")
 
     async def conference(self, conference_ref: str) -> ConferenceState:
         handle = self.client.get_workflow_handle(conference_workflow_id(conference_ref))
         try:
-            return await handle.query(ConferenceWorkflow.state)
+            return await self._bounded(handle.query(ConferenceWorkflow.state, rpc_timeout=self.rpc_timeout),
+                                       f"the state of conference {conference_ref}")
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise JourneyNotFound(f"no conference {conference_ref}") from err
@@ -185,15 +396,40 @@ class Journeys:
     async def state(self, case_ref: str) -> JourneyState:
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
-            return await handle.query(ChildProtectionJourney.state)
+            return await self._bounded(handle.query(ChildProtectionJourney.state, rpc_timeout=self.rpc_timeout),
+                                       f"the state of the journey for case {case_ref}")
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
 
-    async def list(self, limit: int = 200) -> list[JourneySummary]:
+    async def list(
+        self,
+        *,
+        stage: Stage | str | None = None,
+        overdue: bool | None = None,
+        policy: str | None = None,
+        page_size: int = 100,
+        page_token: str | None = None,
+    ) -> JourneyPage:
+        """One page of journeys, one row each (its latest run), filtered by stage, overdue and policy.
+
+        There is no cap beyond the page: follow ``next_page_token`` until it is ``None``.
+        """
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise JourneyError(f"page size must be from 1 to {MAX_PAGE_SIZE}, not {page_size}")
+        pages = self.client.list_workflows(
+            list_query(stage, overdue, policy), page_size=page_size, next_page_token=_decode_token(page_token),
+            rpc_timeout=self.rpc_timeout,
+        )
+        try:
+            await self._bounded(pages.fetch_next_page(), "listing journeys", worker=False)
+        except RPCError as err:
+            if err.status == RPCStatusCode.INVALID_ARGUMENT and page_token:
+                raise JourneyError(
+                    "that page token is not one this service gave; start again from the first page"
+                ) from err
+            raise
         rows = []
-        async for execution in self.client.list_workflows(
-            'WorkflowType = "ChildProtectionJourney"', limit=limit
-        ):
+        for execution in pages.current_page or []:
             attrs = execution.typed_search_attributes
             rows.append(
                 JourneySummary(
@@ -207,13 +443,22 @@ class Journeys:
                     overdue=bool(attrs.get(sa.OVERDUE)),
                 )
             )
-        return rows
+        return JourneyPage(rows, _encode_token(pages.next_page_token))
 
-    @staticmethod
-    async def _update(handle, event, result_type):
-        """An event as an update whose id is the event id, so Temporal answers a resend itself."""
+    async def _update(self, handle, event, what: str) -> Receipt:
+        """An event as an update. The workflow itself tells a resend (same id, same content) from an id
+        reused for another event, across its whole life; so each request gets an update id of its own."""
         try:
-            return await handle.execute_update(event.type, event, id=event.event_id, result_type=result_type)
+            return await self._bounded(
+                handle.execute_update(event.type, event, id=f"{event.event_id}~{uuid.uuid4().hex[:12]}",
+                                      result_type=Receipt, rpc_timeout=self.rpc_timeout),
+                f"event {event.event_id} for {what}",
+            )
+        except WorkerUnavailable as err:
+            raise EventPending(
+                f"{err} The event may still be applied when the worker is back: send it again with the same "
+                f"event id ({event.event_id}) to learn whether it was; it is never applied twice."
+            ) from err
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             raise EventRejected(cause.message if isinstance(cause, ApplicationError) else str(cause or err)) from err
@@ -234,7 +479,34 @@ class Journeys:
             namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id_for(case_ref))
         )
         try:
-            described = await self.client.workflow_service.describe_workflow_execution(request)
+            described = await self._bounded(
+                self.client.workflow_service.describe_workflow_execution(request, timeout=self.rpc_timeout),
+                f"looking up the journey for case {case_ref}", worker=False,
+            )
         except RPCError:
             return None
         return WorkflowExecutionStatus(described.workflow_execution_info.status)
+
+    async def publish_calendar(self, version: str) -> int:
+        """Tell every running journey and conference of calendar ``version`` (``cpj calendar publish``).
+
+        Each counts its open deadlines not yet passed again by it and records what moved; one on that
+        version already (a publish repeated) ignores it. Returns how many were told.
+        """
+        if not is_shipped(version):
+            raise JourneyError(f"no calendar version {version!r} is shipped")
+        told = 0
+        running = self.client.list_workflows(
+            '(WorkflowType = "ChildProtectionJourney" OR WorkflowType = "ConferenceWorkflow") '
+            'AND ExecutionStatus = "Running"', rpc_timeout=self.rpc_timeout)
+        async for execution in running:
+            handle = self.client.get_workflow_handle(execution.id)
+            try:
+                await self._bounded(handle.signal(CALENDAR_UPDATED, version, rpc_timeout=self.rpc_timeout),
+                                    f"telling {execution.id} of calendar {version}", worker=False)
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:  # closed since it was listed: nothing to tell
+                    raise
+                continue
+            told += 1
+        return told

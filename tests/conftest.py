@@ -8,21 +8,25 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import JourneyRecord, make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
-from starter.client import Journeys, register_search_attributes
+from domain.events import workflow_id_for
+from starter.client import Answer, Journeys, NotAnswered, WorkerUnavailable, register_search_attributes
 from worker import build_worker
+from workflows.conference import conference_workflow_id
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"
@@ -58,8 +62,10 @@ class JourneyWorld:
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 60) -> None:
     """Wait (in real time) for something the worker does after time has skipped.
 
-    A query that times out while a journey continues as new is asked again, not failed: the
-    time-skipping server can hold such a query for its whole 30-second timeout.
+    One failure is asked again rather than failed: a query held while a journey continues as new,
+    which the time-skipping server can hold for its whole 30-second timeout (the client gives up
+    sooner, with ``WorkerUnavailable``, or a direct query with a deadline exceeded). Any other error
+    fails at once: retrying it would only hide it until the time ran out.
     """
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
@@ -67,12 +73,93 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 60) 
         try:
             if await check():
                 return
-        except RPCError as err:
+        except (RPCError, NotAnswered) as err:
+            if not _held_query(err):
+                raise
             if loop.time() > end:
                 raise AssertionError(f"condition not met in time (last: {err})") from err
         if loop.time() > end:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+def _held_query(err: Exception) -> bool:
+    if isinstance(err, RPCError):
+        return err.status == RPCStatusCode.DEADLINE_EXCEEDED
+    return isinstance(err, WorkerUnavailable)
+
+
+def london_today() -> date:
+    """Today as a journey sees it on the wall clock (the dev server): London's date, not the machine's."""
+    return london_date(datetime.now(UTC))
+
+
+class SettledJourneys(Journeys):
+    """Journeys whose events are answered once their workflow has carried out what it queued.
+
+    A journey answers an event as soon as its state has changed; records and letters follow from
+    its outbox. Tests that read records or letters straight after an event use this, so they read
+    what the event did, not a moment before it.
+    """
+
+    async def state(self, case_ref: str):
+        # The time-skipping server can hold a query sent as a journey continues as new for 30 s,
+        # longer than the client waits: such a query is asked again (``eventually``), nothing else is.
+        found = {}
+
+        async def answered() -> bool:
+            found["state"] = await super(SettledJourneys, self).state(case_ref)
+            return True
+
+        await eventually(answered)
+        return found["state"]
+
+    async def send_event(self, case_ref: str, event) -> Answer:
+        answer = await super().send_event(case_ref, event)
+        await quiet(self.client, workflow_id_for(case_ref))
+        return Answer(answer.receipt, await self.state(case_ref))
+
+    async def send_conference_event(self, conference_ref: str, event) -> Answer:
+        answer = await super().send_conference_event(conference_ref, event)
+        await quiet(self.client, conference_workflow_id(conference_ref))
+        return Answer(answer.receipt, await self.conference(conference_ref))
+
+
+async def quiet(client, workflow_id: str, seconds: float = 30) -> None:
+    """Wait until the workflow's latest run has nothing in flight: no activity, no workflow task.
+
+    Asked with the raw describe call, not a query: queries sent while a journey continues as new
+    are what the time-skipping server holds.
+    """
+    request = DescribeWorkflowExecutionRequest(namespace=client.namespace,
+                                               execution=WorkflowExecution(workflow_id=workflow_id))
+
+    quiet_since: list[float] = []
+
+    async def nothing_in_flight_for_a_moment() -> bool:
+        # A query sent the instant a new run's first task completes can still be held: so the run
+        # must stay quiet for half a second first.
+        described = await client.workflow_service.describe_workflow_execution(request)
+        now = asyncio.get_running_loop().time()
+        if described.pending_activities or described.HasField("pending_workflow_task"):
+            quiet_since.clear()
+            return False
+        quiet_since.append(now)
+        return now - quiet_since[0] >= 0.5
+
+    await eventually(nothing_in_flight_for_a_moment, seconds)
+
+
+async def settled(read: Callable[[], Awaitable], seconds: float = 30):
+    """The state ``read`` returns once its outbox is empty."""
+    found = {}
+
+    async def drained() -> bool:
+        found["state"] = await read()
+        return not found["state"].outbox
+
+    await eventually(drained, seconds)
+    return found["state"]
 
 
 @pytest.fixture
@@ -86,6 +173,9 @@ async def world(tmp_path: Path) -> AsyncIterator[JourneyWorld]:
         engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
         letters = tmp_path / "notifications.jsonl"
         async with build_worker(env.client, task_queue=task_queue, engine=engine, sender=FileSender(letters)):
-            yield JourneyWorld(env, Journeys(env.client, task_queue, clock=env.get_current_time), engine, letters)
+            # Longer than the 30 s the time-skipping server may hold a query: a query the client gave up on
+            # first leaves that server unable to skip time.
+            journeys = SettledJourneys(env.client, task_queue, clock=env.get_current_time, timeout=45)
+            yield JourneyWorld(env, journeys, engine, letters)
     finally:
         await env.shutdown()

@@ -38,9 +38,11 @@ with workflow.unsafe.imports_passed_through():
         SplitArranged,
     )
     from domain.deadlines import Deadline
+    from domain.effects import QueuedSignal, Receipt
     from domain.events import workflow_id_for
-    from domain.plan import InvalidEvent
+    from domain.plan import InvalidEvent, Notice
 
+from workflows.calendar_updates import CalendarUpdates
 from workflows.keeping import DeadlineKeeping, EventRejected
 
 CONFERENCE_DECIDED = "conference_decided"
@@ -51,16 +53,17 @@ def conference_workflow_id(conference_ref: str) -> str:
 
 
 @workflow.defn
-class ConferenceWorkflow(DeadlineKeeping):
+class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
     _kind_of_workflow = "conference"
 
     @workflow.init
     def __init__(self, start: ConferenceStart) -> None:
         self._start = start
-        self._profile = start.profile
+        self._profile = start.resolve_profile()
+        self._start_keeping()
         self._state = ConferenceState(
             conference_ref=start.conference_ref, kind=start.kind, case_refs=list(start.case_refs),
-            policy=start.profile.pin, meeting_on=start.meeting_on,
+            policy=self._profile.pin, meeting_on=start.meeting_on,
         )
         conference.open_convening(self._state, self._profile, start)
         self._changed = False
@@ -75,8 +78,12 @@ class ConferenceWorkflow(DeadlineKeeping):
             {"conference_ref": start.conference_ref, "case_refs": list(start.case_refs), "chair": start.chair_ref},
         )
         while self._state.stage is not ConferenceStage.CLOSED:
+            await self._carry_out_effects()
+            if self._state.stage is ConferenceStage.CLOSED:
+                break  # closed by an event that arrived while effects were carried out
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._carry_out_effects()
         self._publish()
         return self._state
 
@@ -87,7 +94,7 @@ class ConferenceWorkflow(DeadlineKeeping):
     # -- Events: each checked and applied by domain.conference -------------------------
 
     @workflow.update
-    async def invitations_sent(self, event: InvitationsSent) -> ConferenceState:
+    async def invitations_sent(self, event: InvitationsSent) -> Receipt:
         return await self._conference_event(event)
 
     @invitations_sent.validator
@@ -95,7 +102,7 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     @workflow.update
-    async def conference_task_done(self, event: ConferenceTaskDone) -> ConferenceState:
+    async def conference_task_done(self, event: ConferenceTaskDone) -> Receipt:
         return await self._conference_event(event)
 
     @conference_task_done.validator
@@ -103,7 +110,7 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     @workflow.update
-    async def exclusion_requested(self, event: ExclusionRequested) -> ConferenceState:
+    async def exclusion_requested(self, event: ExclusionRequested) -> Receipt:
         return await self._conference_event(event)
 
     @exclusion_requested.validator
@@ -111,7 +118,7 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     @workflow.update
-    async def exclusion_decided(self, event: ExclusionDecided) -> ConferenceState:
+    async def exclusion_decided(self, event: ExclusionDecided) -> Receipt:
         return await self._conference_event(event)
 
     @exclusion_decided.validator
@@ -119,7 +126,7 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     @workflow.update
-    async def split_arranged(self, event: SplitArranged) -> ConferenceState:
+    async def split_arranged(self, event: SplitArranged) -> Receipt:
         return await self._conference_event(event)
 
     @split_arranged.validator
@@ -127,26 +134,30 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     @workflow.update
-    async def conference_held(self, event: ConferenceHeld) -> ConferenceState:
-        state = await self._conference_event(event)
+    async def conference_held(self, event: ConferenceHeld) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
+        receipt = await self._conference_event(event)
+        state = self._state
         if state.held is event:
             for decision in event.decisions:
                 # Each child's journey applies its own decision; a sibling's journey is another workflow.
-                await workflow.get_external_workflow_handle(workflow_id_for(decision.case_ref)).signal(
-                    CONFERENCE_DECIDED,
-                    conference.ConferenceDecision(
-                        conference_ref=state.conference_ref, kind=state.kind, held_on=event.held_on,
-                        decision=decision,
-                    ),
-                )
-        return state
+                outcome = conference.ConferenceDecision(
+                    conference_ref=state.conference_ref, kind=state.kind, held_on=event.held_on, decision=decision)
+                if self._outbox_on:
+                    self._signal(workflow_id_for(decision.case_ref), CONFERENCE_DECIDED, outcome.model_dump(mode="json"),
+                                 f"Decision for case {decision.case_ref} sent to its journey")
+                else:
+                    await workflow.get_external_workflow_handle(workflow_id_for(decision.case_ref)).signal(
+                        CONFERENCE_DECIDED, outcome)
+        return receipt
 
     @conference_held.validator
     def _validate_conference_held(self, event: ConferenceHeld) -> None:
         self._validate(event)
 
     @workflow.update
-    async def amendments_received(self, event: AmendmentsReceived) -> ConferenceState:
+    async def amendments_received(self, event: AmendmentsReceived) -> Receipt:
         return await self._conference_event(event)
 
     @amendments_received.validator
@@ -154,23 +165,34 @@ class ConferenceWorkflow(DeadlineKeeping):
         self._validate(event)
 
     def _validate(self, event) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_not_future(conference.event_date(event), "the event's date")
         try:
             conference.check(self._state, self._profile, event, self._start)
         except InvalidEvent as err:
             raise EventRejected(str(err)) from None
 
-    async def _conference_event(self, event) -> ConferenceState:
+    async def _conference_event(self, event) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         effect = conference.apply(self._state, self._profile, event, self._start)
-        self._accept(event.event_id)
+        self._accept(event)
         await self._record(event.event_id, event.type, effect.occurred_on, effect.summary,
                            {"conference_ref": self._state.conference_ref, **effect.details})
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
-        return self._state
+        return self._receipt(event)
 
     # -- What DeadlineKeeping asks of a workflow --------------------------------------------
+
+    async def _after_failure(self, effect, cause: str) -> None:
+        if isinstance(effect, QueuedSignal):
+            # A child's journey could not hear its decision (closed, or never started): the chair
+            # must know, and the other children's decisions still go.
+            await self._notify(f"signal-{effect.workflow_id}", "decision-undelivered", Notice(
+                "conference_chair", "conference_decision_undelivered",
+                f"Conference {self._state.conference_ref}: decision not delivered", f"{effect.summary}: {cause}"))
 
     def _reminder_day(self, deadline: Deadline) -> date | None:
         return conference.reminder_day(self._profile, deadline)

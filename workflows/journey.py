@@ -55,24 +55,29 @@ with workflow.unsafe.imports_passed_through():
         TransferOutNotified,
         VisitMade,
     )
+    from domain.effects import QueuedChildStart, Receipt
+    from domain.released import pinned
     from domain.state import JourneyStart, JourneyState, Stage
 
-from workflows.conference import ConferenceWorkflow, conference_workflow_id
+from workflows.conference import conference_workflow_id
+from workflows.calendar_updates import CalendarUpdates
 from workflows.keeping import DeadlineKeeping, EventRejected
 
 WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
 #: Journeys whose ICPC decided on a plan before this patch only list the plan's first dates.
 PLAN_STAGE_PATCH = "plan-stage"
+CONFERENCE_WORKFLOW = "ConferenceWorkflow"
 
 
 @workflow.defn
-class ChildProtectionJourney(DeadlineKeeping):
+class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
     @workflow.init
     def __init__(self, start: JourneyStart) -> None:
         self._start = start
-        self._profile = start.profile
+        self._profile = start.resolve_profile()
+        self._start_keeping()
         self._state = start.carried or JourneyState(
-            case_ref=start.case_ref, policy=start.profile.pin, stage=Stage.AWAITING_SECTION_47
+            case_ref=start.case_ref, policy=self._profile.pin, stage=Stage.AWAITING_SECTION_47
         )
         self._changed = False
         self._review_boundary = False
@@ -95,15 +100,19 @@ class ChildProtectionJourney(DeadlineKeeping):
         elif start.carried is None:
             await self._record_strategy_discussion(start.strategy_discussion, self._opening_summary)
         while self._state.stage is not Stage.CLOSED:
+            await self._carry_out_effects()
+            if self._state.stage is Stage.CLOSED:
+                break  # closed by an event that arrived while effects were carried out
             if self._time_for_a_fresh_history():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
-                    JourneyStart(case_ref=start.case_ref, profile=start.profile,
+                    JourneyStart(case_ref=start.case_ref, **pinned(self._profile),
                                  strategy_discussion=start.strategy_discussion, transfer_in=start.transfer_in,
                                  carried=plan.carry_forward(self._state))
                 )
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._carry_out_effects()
         self._publish()
         return self._state
 
@@ -121,13 +130,16 @@ class ChildProtectionJourney(DeadlineKeeping):
     # -- Events ------------------------------------------------------------------
 
     @workflow.update
-    async def strategy_discussion(self, event: StrategyDiscussion) -> JourneyState:
+    async def strategy_discussion(self, event: StrategyDiscussion) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         await self._record_strategy_discussion(event, self._apply_strategy_discussion(event))
-        return self._state
+        return self._receipt(event)
 
     @strategy_discussion.validator
     def _validate_strategy_discussion(self, event: StrategyDiscussion) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         if self._state.transfer_in is not None:
             raise EventRejected("this journey came by transfer: its conference runs from the authorities' agreement")
         self._check_stage(event.type, WAITING_FOR_ICPC)
@@ -137,24 +149,27 @@ class ChildProtectionJourney(DeadlineKeeping):
             raise EventRejected(f"held_on {event.held_on} is before the last strategy discussion ({latest})")
 
     @workflow.update
-    async def icpc_delay_agreed(self, event: IcpcDelayAgreed) -> JourneyState:
+    async def icpc_delay_agreed(self, event: IcpcDelayAgreed) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         deadline = self._state.deadline("icpc")
         deadline.agreed_target = event.new_target
         if deadline.status is DeadlineStatus.OVERDUE:
             # Escalated already; the agreed date is the new point to escalate at.
             deadline.status = DeadlineStatus.OPEN
         self._state.delay = event
-        self._accept(event.event_id)
+        self._accept(event)
         await self._record(
             event.event_id, "icpc_delay_agreed", event.agreed_on,
             f"Team manager agreed ICPC delay to {event.new_target}",
             {"new_target": event.new_target.isoformat(), "reasons": event.reasons, "statutory_due": deadline.due.isoformat()},
         )
-        return self._state
+        return self._receipt(event)
 
     @icpc_delay_agreed.validator
     def _validate_icpc_delay_agreed(self, event: IcpcDelayAgreed) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_stage(event.type, (Stage.AWAITING_ICPC,))
         self._check_not_future(event.agreed_on, "agreed_on")
         due = self._state.deadline("icpc").due
@@ -164,12 +179,14 @@ class ChildProtectionJourney(DeadlineKeeping):
             )
 
     @workflow.update
-    async def icpc_held(self, event: IcpcHeld) -> JourneyState:
+    async def icpc_held(self, event: IcpcHeld) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         deadline = self._state.deadline("icpc")
         deadline.status = DeadlineStatus.MET if event.held_on <= deadline.due else DeadlineStatus.MET_LATE
         self._state.icpc = event
         self._state.originating_plan_in_force = False
-        self._accept(event.event_id)
+        self._accept(event)
         late = deadline.status is DeadlineStatus.MET_LATE
         details = {
             "decision": event.decision,
@@ -192,11 +209,12 @@ class ChildProtectionJourney(DeadlineKeeping):
         if late:
             summary += f" (late: due {deadline.due})"
         await self._record(event.event_id, "icpc_held", event.held_on, summary, details)
-        return self._state
+        return self._receipt(event)
 
     @icpc_held.validator
     def _validate_icpc_held(self, event: IcpcHeld) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_stage(event.type, (Stage.AWAITING_ICPC,))
         self._check_not_future(event.held_on, "held_on")
         initiated = self._state.icpc_clock_from
@@ -206,19 +224,22 @@ class ChildProtectionJourney(DeadlineKeeping):
             )
 
     @workflow.update
-    async def conference_not_required(self, event: ConferenceNotRequired) -> JourneyState:
+    async def conference_not_required(self, event: ConferenceNotRequired) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         self._state.deadline("icpc").status = DeadlineStatus.CANCELLED
         self._close("team manager decided no conference is required")
-        self._accept(event.event_id)
+        self._accept(event)
         await self._record(
             event.event_id, "conference_not_required", event.decided_on,
             "Team manager decided no ICPC is required", {"reasons": event.reasons},
         )
-        return self._state
+        return self._receipt(event)
 
     @conference_not_required.validator
     def _validate_conference_not_required(self, event: ConferenceNotRequired) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_stage(event.type, (Stage.AWAITING_ICPC,))
         self._check_not_future(event.decided_on, "decided_on")
         if event.decided_on < self._state.icpc_clock_from:
@@ -227,7 +248,7 @@ class ChildProtectionJourney(DeadlineKeeping):
     # -- The plan: each event is checked and applied by domain.plan -------------------
 
     @workflow.update
-    async def lead_social_worker_named(self, event: LeadSocialWorkerNamed) -> JourneyState:
+    async def lead_social_worker_named(self, event: LeadSocialWorkerNamed) -> Receipt:
         return await self._plan_event(event)
 
     @lead_social_worker_named.validator
@@ -235,7 +256,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def lead_social_worker_cover(self, event: LeadSocialWorkerCover) -> JourneyState:
+    async def lead_social_worker_cover(self, event: LeadSocialWorkerCover) -> Receipt:
         return await self._plan_event(event)
 
     @lead_social_worker_cover.validator
@@ -243,7 +264,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def core_group_members_recorded(self, event: CoreGroupMembersRecorded) -> JourneyState:
+    async def core_group_members_recorded(self, event: CoreGroupMembersRecorded) -> Receipt:
         return await self._plan_event(event)
 
     @core_group_members_recorded.validator
@@ -251,7 +272,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def core_group_held(self, event: CoreGroupHeld) -> JourneyState:
+    async def core_group_held(self, event: CoreGroupHeld) -> Receipt:
         return await self._plan_event(event)
 
     @core_group_held.validator
@@ -259,7 +280,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def visit_made(self, event: VisitMade) -> JourneyState:
+    async def visit_made(self, event: VisitMade) -> Receipt:
         return await self._plan_event(event)
 
     @visit_made.validator
@@ -267,7 +288,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def task_completed(self, event: TaskCompleted) -> JourneyState:
+    async def task_completed(self, event: TaskCompleted) -> Receipt:
         return await self._plan_event(event)
 
     @task_completed.validator
@@ -275,7 +296,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def review_scheduled(self, event: ReviewScheduled) -> JourneyState:
+    async def review_scheduled(self, event: ReviewScheduled) -> Receipt:
         return await self._plan_event(event)
 
     @review_scheduled.validator
@@ -283,7 +304,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def review_held(self, event: ReviewHeld) -> JourneyState:
+    async def review_held(self, event: ReviewHeld) -> Receipt:
         return await self._plan_event(event)
 
     @review_held.validator
@@ -291,7 +312,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def plan_ended(self, event: PlanEnded) -> JourneyState:
+    async def plan_ended(self, event: PlanEnded) -> Receipt:
         return await self._plan_event(event)
 
     @plan_ended.validator
@@ -299,7 +320,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def child_missing(self, event: ChildMissing) -> JourneyState:
+    async def child_missing(self, event: ChildMissing) -> Receipt:
         return await self._plan_event(event)
 
     @child_missing.validator
@@ -307,7 +328,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def child_found(self, event: ChildFound) -> JourneyState:
+    async def child_found(self, event: ChildFound) -> Receipt:
         return await self._plan_event(event)
 
     @child_found.validator
@@ -315,7 +336,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     @workflow.update
-    async def significant_event(self, event: SignificantEvent) -> JourneyState:
+    async def significant_event(self, event: SignificantEvent) -> Receipt:
         return await self._plan_event(event)
 
     @significant_event.validator
@@ -326,11 +347,16 @@ class ChildProtectionJourney(DeadlineKeeping):
     async def feed(self, event: FeedEvent) -> None:
         """A fire-and-forget feed: applied when it fits; otherwise recorded as refused, never retried."""
         try:
+            if self._is_resend(event):
+                return  # a feed resending what it sent before: already applied
             self._validate_plan_event(event)
         except EventRejected as refused:
-            if event.event_id in self._state.event_ids:
-                return  # a feed resending what it sent before: already applied
+            if event.event_id in self._state.event_ids and event.event_id not in self._state.event_digests:
+                return  # applied before digests were kept: a resend, as far as anyone can tell
             workflow.logger.warning("feed event refused", extra={"type": event.type, "reason": refused.message})
+            self._state.refused_feed.append(f"{plan.event_date(event)} {event.type.replace('_', ' ')} "
+                                            f"({event.event_id}): {refused.message}")
+            self._changed = True
             await self._record(event.event_id, "feed_event_refused", plan.event_date(event),
                                f"Refused {event.type.replace('_', ' ')} from a feed: {refused.message}",
                                {"type": event.type})
@@ -338,7 +364,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         await self._plan_event(event)
 
     @workflow.update
-    async def transfer_out_notified(self, event: TransferOutNotified) -> JourneyState:
+    async def transfer_out_notified(self, event: TransferOutNotified) -> Receipt:
         return await self._plan_event(event)
 
     @transfer_out_notified.validator
@@ -346,51 +372,60 @@ class ChildProtectionJourney(DeadlineKeeping):
         self._validate_plan_event(event)
 
     def _validate_plan_event(self, event) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_not_future(plan.event_date(event), "the event's date")
         try:
             plan.check(self._state, self._profile, event)
         except plan.InvalidEvent as err:
             raise EventRejected(str(err)) from None
 
-    async def _plan_event(self, event) -> JourneyState:
+    async def _plan_event(self, event) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         effect = plan.apply(self._state, self._profile, event)
-        self._accept(event.event_id)
+        self._accept(event)
         self._review_boundary = self._review_boundary or effect.review_boundary
         await self._record(event.event_id, event.type, effect.occurred_on, effect.summary, effect.details)
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
-        return self._state
+        return self._receipt(event)
 
     # -- Conferences: booked here, kept by a conference workflow, decided back here ------
 
     @workflow.update
-    async def conference_booked(self, event: ConferenceBooked) -> JourneyState:
+    async def conference_booked(self, event: ConferenceBooked) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         self._state.conference_ref = event.conference_ref
         if event.kind == "review":
             self._state.review_date = event.meeting_on
-        self._accept(event.event_id)
+        self._accept(event)
         await self._record(event.event_id, "conference_booked", event.booked_on,
                            f"{event.kind.capitalize()} conference {event.conference_ref} booked for {event.meeting_on}",
                            {"conference_ref": event.conference_ref, "siblings": event.siblings})
-        await workflow.start_child_workflow(
-            ConferenceWorkflow.run,
-            ConferenceStart(
-                conference_ref=event.conference_ref, kind=ConferenceKind(event.kind),
-                case_refs=[self._state.case_ref, *event.siblings], profile=self._profile,
-                requested_on=event.booked_on, meeting_on=event.meeting_on, chair_ref=event.chair_ref,
-                booked_by_event=event.event_id,
-            ),
-            id=conference_workflow_id(event.conference_ref),
-            # The record is finished weeks after the decision, whatever happens to this run of the journey.
-            parent_close_policy=ParentClosePolicy.ABANDON,
-            static_summary=f"{event.kind.capitalize()} conference {event.conference_ref} for case {self._state.case_ref}",
+        start = ConferenceStart(
+            conference_ref=event.conference_ref, kind=ConferenceKind(event.kind),
+            case_refs=[self._state.case_ref, *event.siblings], **pinned(self._profile),
+            requested_on=event.booked_on, meeting_on=event.meeting_on, chair_ref=event.chair_ref,
+            booked_by_event=event.event_id,
         )
-        return self._state
+        summary = f"{event.kind.capitalize()} conference {event.conference_ref} for case {self._state.case_ref}"
+        if self._outbox_on:
+            self._start_child(CONFERENCE_WORKFLOW, conference_workflow_id(event.conference_ref),
+                              start.model_dump(mode="json"), summary, event.event_id)
+            return self._receipt(event)
+        await workflow.start_child_workflow(
+            CONFERENCE_WORKFLOW, start, id=conference_workflow_id(event.conference_ref),
+            # The record is finished weeks after the decision, whatever happens to this run of the journey.
+            parent_close_policy=ParentClosePolicy.ABANDON, static_summary=summary,
+        )
+        return self._receipt(event)
 
     @conference_booked.validator
     def _validate_conference_booked(self, event: ConferenceBooked) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_not_future(event.booked_on, "booked_on")
         if event.kind != "review":
             self._check_stage(event.type, (Stage.AWAITING_ICPC,))
@@ -418,19 +453,22 @@ class ChildProtectionJourney(DeadlineKeeping):
                                 "and has not decided yet")
 
     @workflow.update
-    async def child_born(self, event: ChildBorn) -> JourneyState:
+    async def child_born(self, event: ChildBorn) -> Receipt:
+        if self._is_resend(event):
+            return self._receipt(event, resend=True)
         self._state.born_on = event.born_on
-        self._accept(event.event_id)
+        self._accept(event)
         # Seed 000: the same journey goes on; the child's own record starts here.
         await self._record(event.event_id, "child_born", event.born_on,
                            f"Child born {event.born_on} (expected {self._state.expected_delivery})",
                            {"expected_delivery": self._state.expected_delivery.isoformat(),
                             "stage": self._state.stage.value})
-        return self._state
+        return self._receipt(event)
 
     @child_born.validator
     def _validate_child_born(self, event: ChildBorn) -> None:
-        self._check_new_event(event.event_id)
+        if self._is_resend(event):
+            return
         self._check_not_future(event.born_on, "born_on")
         self._check_stage(event.type, (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC, Stage.ON_PLAN))
         if not self._state.unborn:
@@ -461,10 +499,16 @@ class ChildProtectionJourney(DeadlineKeeping):
                                chair_endorsed_ending=True)  # the conference's independent chair decided it
             validate, apply = self._validate_plan_event, self._plan_event
         try:
+            if self._is_resend(event):
+                return
             validate(event)
         except EventRejected as refused:
             if event_id in self._state.event_ids:
                 return
+            if self._outbox_on and self._state.conference_ref == outcome.conference_ref:
+                # The conference has decided: whatever this journey made of it, the next one may be booked.
+                self._state.conference_ref = None
+                self._changed = True
             await self._record(event_id, "conference_decision_refused", outcome.held_on,
                                f"Conference {outcome.conference_ref}'s decision could not be applied: {refused.message}",
                                {"conference_ref": outcome.conference_ref})
@@ -483,7 +527,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         # authority's plan stays in force until it is held.
         self._state.transfer_in = event
         self._state.originating_plan_in_force = True
-        self._accept(event.event_id)
+        self._accept(event)
         self._state.deadlines.append(transfer_in_deadline(self._profile, event.agreed_on))
         self._state.stage = Stage.AWAITING_ICPC
         return (f"Transfer in from {event.originating_authority} agreed {event.agreed_on}; "
@@ -494,7 +538,7 @@ class ChildProtectionJourney(DeadlineKeeping):
         if event.expected_delivery is not None:
             self._state.expected_delivery = event.expected_delivery
             self._state.premature_birth_likely = self._state.premature_birth_likely or event.premature_birth_likely
-        self._accept(event.event_id)
+        self._accept(event)
         summary = f"Strategy discussion {event.held_on}: section 47 {'initiated' if event.initiated_section_47 else 'not initiated'}"
         if event.initiated_section_47:
             self._start_icpc_clock(event.held_on)
@@ -517,6 +561,16 @@ class ChildProtectionJourney(DeadlineKeeping):
         expected = self._state.expected_delivery if self._state.unborn else None
         self._state.deadlines.append(icpc_deadline(self._profile, initiated_on, expected))
         self._state.stage = Stage.AWAITING_ICPC
+
+    async def _after_failure(self, effect, cause: str) -> None:
+        if isinstance(effect, QueuedChildStart) and effect.workflow_id == conference_workflow_id(
+                str(self._state.conference_ref)):
+            # The conference never started (its reference is another conference's): free the booking,
+            # so the next one can be made, and tell whoever books conferences.
+            self._state.conference_ref = None
+            await self._notify(effect.event_id, "conference-not-started", plan.Notice(
+                "conference_chair", "conference_not_started",
+                f"Conference not started for case {self._state.case_ref}", f"{effect.summary}: {cause}"))
 
     def _close(self, because: str) -> None:
         self._state.stage = Stage.CLOSED

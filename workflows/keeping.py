@@ -8,28 +8,56 @@ mixin is that shared part; each workflow supplies ``_state`` (with
 ``deadlines``, ``escalations``, ``event_ids``, ``undelivered``, ``reminded``,
 ``case_ref``, ``policy``, ``stage``), ``_profile``, ``_changed`` and
 ``_details_heading``.
+
+**Effects after state.** Handlers check an event, change state and queue what must follow
+(records, letters, signals to other workflows, child workflow starts) in the state's outbox;
+``_carry_out_effects``, called from the main loop, does them in order. A failure is recorded and
+shown, and the next effect goes on, so no effect can leave a workflow half-changed or unable to take
+its next event, and an update answers without waiting for letters. Runs that began before the
+outbox (``OUTBOX_PATCH``) keep doing their effects inline, as they did when recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from activities.records import RecordActivities
     from domain.deadlines import KINDS, Deadline, DeadlineStatus, end_of_day, london_date
-    from domain.effects import NotificationRequest, RecordRequest, effect_key
+    from domain.effects import (
+        NotificationRequest,
+        QueuedChildStart,
+        QueuedNotice,
+        QueuedRecord,
+        QueuedSignal,
+        Receipt,
+        RecordRequest,
+        effect_key,
+    )
     from domain.plan import Notice
     from workflows import search_attributes as sa
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Records and letters must not be lost: retry for as long as it takes, but calmly.
+# Longer than the records database's own 30 s wait for a lock, so a lock wait is not cut off as it ends.
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+# Records and letters must not be lost: retry for as long as it takes, but calmly. A failure that
+# retrying cannot mend (the activity says so: non-retryable) ends the retries and is recorded.
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+# A letter's send is short and heartbeats, so a slow send is known to be alive and is not
+# retried while it may still succeed; a silent one is retried soon.
+# One attempt may wait 30 s for the database, look the letter up and send it (10 s each at most) and
+# retry marking it sent: a slower attempt is cut off while its send may still land, risking a second.
+NOTIFY_TIMEOUT = timedelta(minutes=2)
+NOTIFY_HEARTBEAT = timedelta(seconds=20)
+#: Effects are queued in the state and carried out by the main loop (see the module's doc).
+OUTBOX_PATCH = "outbox"
 
 
 class EventRejected(ApplicationError):
@@ -42,12 +70,19 @@ class EventRejected(ApplicationError):
 class DeadlineKeeping:
     _kind_of_workflow = "journey"
 
+    def _start_keeping(self) -> None:
+        """Called from ``__init__``: whether this run queues its effects (every run since the patch)."""
+        self._outbox_on = workflow.patched(OUTBOX_PATCH)
+
+    def _woken(self) -> bool:
+        return self._changed or bool(self._state.outbox)
+
     async def _wait_for_event_or_deadline(self) -> None:
         self._changed = False
         self._publish()
         deadline = self._state.next_open()
         if deadline is None:
-            await workflow.wait_condition(lambda: self._changed)
+            await workflow.wait_condition(self._woken)
             return
         if await self._remind_first(deadline):
             return
@@ -55,12 +90,18 @@ class DeadlineKeeping:
         if remaining > timedelta(0):
             try:
                 await workflow.wait_condition(
-                    lambda: self._changed, timeout=remaining, timeout_summary=self._timer_summary(deadline)
+                    self._woken, timeout=remaining, timeout_summary=self._timer_summary(deadline)
                 )
                 return
             except asyncio.TimeoutError:
                 pass
+        if self._outbox_on and not self._still_due(deadline):
+            return  # met, moved or delayed by an event that arrived as the timer fired
         await self._escalate_overdue(deadline)
+
+    @staticmethod
+    def _still_due(deadline: Deadline) -> bool:
+        return deadline.status is DeadlineStatus.OPEN and workflow.now() >= end_of_day(deadline.alarm_date)
 
     def _timer_summary(self, deadline: Deadline) -> str:
         kind = KINDS[deadline.kind]
@@ -101,12 +142,14 @@ class DeadlineKeeping:
         if remind_at > workflow.now():
             try:
                 await workflow.wait_condition(
-                    lambda: self._changed, timeout=remind_at - workflow.now(),
+                    self._woken, timeout=remind_at - workflow.now(),
                     timeout_summary=f"Remind {kind.escalate_to.replace('_', ' ')}: {deadline.label} due {deadline.due}",
                 )
                 return True
             except asyncio.TimeoutError:
                 pass
+            if self._outbox_on and deadline.status is not DeadlineStatus.OPEN:
+                return True
         self._state.reminded.append(key)
         await self._notify(key, "reminder", Notice(
             role=kind.escalate_to,
@@ -119,49 +162,115 @@ class DeadlineKeeping:
     def _reminder_day(self, deadline: Deadline) -> date | None:
         return None
 
+    def _key(self, event_id: str, what: str) -> str:
+        info = workflow.info()
+        # Since the outbox, keys carry the first run's id: unique for the whole life of this journey.
+        return effect_key(info.workflow_id, event_id, what, info.first_execution_run_id if self._outbox_on else None)
+
     async def _record(self, event_id: str, kind: str, occurred_on: date, summary: str, details: dict) -> None:
-        workflow_id = workflow.info().workflow_id
-        await self._run(
-            RecordActivities.write_record,
-            RecordRequest(
-                key=effect_key(workflow_id, event_id, kind),
-                case_ref=self._state.case_ref,
-                workflow_id=workflow_id,
-                kind=kind,
-                occurred_on=occurred_on,
-                summary=summary,
-                details={"policy": self._state.policy, **details},
-            ),
-            f"Record: {summary}",
+        request = RecordRequest(
+            key=self._key(event_id, kind),
+            case_ref=self._state.case_ref,
+            workflow_id=workflow.info().workflow_id,
+            kind=kind,
+            occurred_on=occurred_on,
+            summary=summary,
+            details={"policy": self._state.policy, **details},
         )
+        if self._outbox_on:
+            self._state.outbox.append(QueuedRecord(request=request))
+        else:
+            await self._write(request)
 
     async def _notify(self, event_id: str, what: str, notice: Notice) -> None:
         """Send a notice; one that can never be sent is recorded, and the journey goes on."""
-        workflow_id = workflow.info().workflow_id
+        request = NotificationRequest(
+            reference=self._key(event_id, what),
+            case_ref=self._state.case_ref,
+            workflow_id=workflow.info().workflow_id,
+            template=notice.template,
+            recipient_role=notice.role,
+            subject=notice.subject,
+            body=notice.body,
+        )
+        if self._outbox_on:
+            self._state.outbox.append(QueuedNotice(request=request, undelivered_key=f"{event_id}/{what}"))
+            return
         try:
-            await self._send(workflow_id, event_id, what, notice)
+            await self._send(request)
         except ActivityError as err:
-            # Only a non-retryable failure gets here (a role with no address, Notify refusing the
-            # request): failing the journey would stop every deadline, so it is shown and recorded.
-            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            self._state.undelivered.append(f"{notice.role}: {notice.subject} ({cause})")
-            workflow.logger.warning("notification not delivered", extra={"role": notice.role, "cause": cause})
-            await self._record(f"{event_id}/{what}", "notification_undelivered", london_date(workflow.now()),
-                               f"Not delivered to {notice.role.replace('_', ' ')}: {notice.subject}", {"cause": cause})
+            await self._undelivered(request, f"{event_id}/{what}", _cause(err))
 
-    async def _send(self, workflow_id: str, event_id: str, what: str, notice: Notice) -> None:
-        await self._run(
-            NotifyActivities.send_notification,
-            NotificationRequest(
-                reference=effect_key(workflow_id, event_id, what),
-                case_ref=self._state.case_ref,
-                workflow_id=workflow_id,
-                template=notice.template,
-                recipient_role=notice.role,
-                subject=notice.subject,
-                body=notice.body,
-            ),
-            f"Notify {notice.role.replace('_', ' ')}: {notice.subject}",
+    async def _undelivered(self, request: NotificationRequest, key: str, cause: str) -> None:
+        # Only a non-retryable failure gets here (a role with no address, Notify refusing the
+        # request): failing the journey would stop every deadline, so it is shown and recorded.
+        role = request.recipient_role
+        self._state.undelivered.append(f"{role}: {request.subject} ({cause})")
+        workflow.logger.warning("notification not delivered", extra={"role": role, "cause": cause})
+        await self._record(key, "notification_undelivered", london_date(workflow.now()),
+                           f"Not delivered to {role.replace('_', ' ')}: {request.subject}", {"cause": cause})
+
+    def _signal(self, workflow_id: str, signal: str, payload: dict, summary: str) -> None:
+        self._state.outbox.append(QueuedSignal(workflow_id=workflow_id, signal=signal, payload=payload, summary=summary))
+
+    def _start_child(self, workflow_type: str, workflow_id: str, start: dict, summary: str, event_id: str) -> None:
+        self._state.outbox.append(QueuedChildStart(
+            workflow_type=workflow_type, workflow_id=workflow_id, start=start, summary=summary, event_id=event_id))
+
+    # -- Carrying out the outbox -----------------------------------------------------------
+
+    async def _carry_out_effects(self) -> None:
+        """Do every queued effect in order; a failure is recorded and the next goes on."""
+        while self._state.outbox:
+            effect = self._state.outbox[0]
+            try:
+                await self._carry_out(effect)
+            except FailureError as err:
+                await self._effect_failed(effect, _cause(err))
+            del self._state.outbox[0]
+
+    async def _carry_out(self, effect) -> None:
+        if isinstance(effect, QueuedRecord):
+            await self._write(effect.request)
+        elif isinstance(effect, QueuedNotice):
+            await self._send(effect.request)
+        elif isinstance(effect, QueuedSignal):
+            await workflow.get_external_workflow_handle(effect.workflow_id).signal(effect.signal, effect.payload)
+        else:
+            await workflow.start_child_workflow(
+                effect.workflow_type, effect.start, id=effect.workflow_id,
+                # The record is finished weeks after the decision, whatever happens to this run of the journey.
+                parent_close_policy=ParentClosePolicy.ABANDON, static_summary=effect.summary,
+            )
+
+    async def _effect_failed(self, effect, cause: str) -> None:
+        if isinstance(effect, QueuedNotice):
+            await self._undelivered(effect.request, effect.undelivered_key, cause)
+            return
+        if isinstance(effect, QueuedRecord):
+            what = f"Record not written ({effect.request.kind.replace('_', ' ')})"
+        else:
+            what = f"Not done: {effect.summary}"
+        self._state.failures.append(f"{what}: {cause}")
+        workflow.logger.warning("effect failed", extra={"effect": effect.effect, "cause": cause})
+        self._changed = True
+        if isinstance(effect, QueuedRecord) and effect.request.kind == "effect_failed":
+            return  # a failure to record a failure is shown on the journey, not recorded again
+        await self._record(f"failure-{len(self._state.failures)}", "effect_failed", london_date(workflow.now()),
+                           f"{what}: {cause}", {"effect": effect.effect})
+        await self._after_failure(effect, cause)
+
+    async def _after_failure(self, effect, cause: str) -> None:
+        """What a workflow does besides recording a failed effect (a journey frees a booking, ...)."""
+
+    async def _write(self, request: RecordRequest) -> None:
+        await self._run(RecordActivities.write_record, request, f"Record: {request.summary}")
+
+    async def _send(self, request: NotificationRequest) -> None:
+        await workflow.execute_activity_method(
+            NotifyActivities.send_notification, request,
+            start_to_close_timeout=NOTIFY_TIMEOUT, heartbeat_timeout=NOTIFY_HEARTBEAT, retry_policy=ACTIVITY_RETRY,
+            summary=f"Notify {request.recipient_role.replace('_', ' ')}: {request.subject}",
         )
 
     @staticmethod
@@ -171,14 +280,34 @@ class DeadlineKeeping:
             activity, request, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary
         )
 
-    def _accept(self, event_id: str) -> None:
-        self._state.event_ids.append(event_id)
+    # -- Events: each id once; a resend is answered, an id reused for another event refused --------
+
+    @staticmethod
+    def _fingerprint(event) -> str:
+        return f"{event.type}:{hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]}"
+
+    def _is_resend(self, event) -> bool:
+        """True if ``event`` was received before, exactly; refuses an id used for something else."""
+        seen = self._state.event_digests.get(event.event_id)
+        if seen is None:
+            if event.event_id in self._state.event_ids:  # accepted before fingerprints were kept
+                raise EventRejected(f"event {event.event_id} was already recorded on this {self._kind_of_workflow}")
+            return False
+        if seen == self._fingerprint(event):
+            return True
+        used_for = seen.split(":", 1)[0].replace("_", " ")
+        raise EventRejected(
+            f"event id {event.event_id} was already used on this {self._kind_of_workflow} for a different event "
+            f"({used_for}); give this event an id of its own"
+        )
+
+    def _receipt(self, event, resend: bool = False) -> Receipt:
+        return Receipt(event_id=event.event_id, type=event.type, resend=resend, stage=self._state.stage.value)
+
+    def _accept(self, event) -> None:
+        self._state.event_ids.append(event.event_id)
+        self._state.event_digests[event.event_id] = self._fingerprint(event)
         self._changed = True
-
-    def _check_new_event(self, event_id: str) -> None:
-        if event_id in self._state.event_ids:
-            raise EventRejected(f"event {event_id} was already recorded on this {self._kind_of_workflow}")
-
     def _check_not_future(self, day: date, field: str) -> None:
         today = london_date(workflow.now())
         if day > today:
@@ -210,3 +339,10 @@ class DeadlineKeeping:
             status = row.status.value + (f", agreed delay to {row.agreed_target}" if row.agreed_target else "")
             lines.append(f"| {row.label} | {row.due} | {status} | {row.reason} |")
         workflow.set_current_details("\n".join(lines))
+
+
+def _cause(err: FailureError) -> str:
+    """One line on why an effect failed: the activity's own message where it gave one."""
+    if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError):
+        return err.cause.message
+    return err.message or type(err).__name__

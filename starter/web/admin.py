@@ -2,7 +2,7 @@
 
 Routes::
 
-    GET  /                                      journeys table and the "Start a journey" form
+    GET  /?stage=&overdue=&policy=&page_token=  journeys table (filters, a page at a time) and the "Start a journey" form
     POST /journeys                              start (form), then 303 to the journey page
     GET  /journeys?case_ref=                    open a journey by case reference
     GET  /journeys/{case_ref}                   a journey: deadlines, escalations, event forms
@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 
 from domain.events import JourneyEvent, StrategyDiscussion
 from domain.policy import PolicyNotFound, profile_ids
-from starter.client import EventRejected, JourneyExists, Journeys, JourneySummary
+from starter.client import EventRejected, JourneyError, JourneyExists, Journeys, JourneySummary
 from starter.web.conference import (
     CONFERENCE_EVENT_LABELS,
     CONFERENCE_EVENT_TYPES,
@@ -40,10 +40,13 @@ from starter.web.forms import london_today, new_event_id
 from starter.web.markup import e
 from starter.web.labels import EVENT_LABELS
 from starter.web.pages import escalates_to, home_page, journey_href, journey_page
+from starter.web.api import CaseRefPath, ConferenceRefPath
 
 log = logging.getLogger("cpj.web")
 
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(JourneyEvent)
+#: Journeys on one page of the home table; a "Next page" link follows when there are more.
+HOME_PAGE_SIZE = 50
 
 
 def namespace(j: Journeys) -> str:
@@ -55,20 +58,27 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
     ui_url = os.environ.get("CPJ_TEMPORAL_UI_URL", "http://localhost:8233").rstrip("/")
     router = APIRouter()
 
-    async def render_home(**kwargs: Any) -> HTMLResponse:
+    async def render_home(filters: dict[str, str] | None = None, page_token: str = "", **kwargs: Any) -> HTMLResponse:
         j = await journeys()
+        filters = filters or {}
         rows: list[JourneySummary] | None
-        list_error = None
+        list_error = next_page_token = None
+        overdue = {"yes": True, "no": False}.get(filters.get("overdue", ""))
         try:
-            rows = await j.list()
+            page = await j.list(stage=filters.get("stage") or None, overdue=overdue, policy=filters.get("policy") or None,
+                                page_size=HOME_PAGE_SIZE, page_token=page_token or None)
+            rows, next_page_token = page.journeys, page.next_page_token
         except RPCError as err:
             log.warning("cannot list journeys: %s", err)
             rows, list_error = None, f"Temporal could not list journeys ({err.message}). Open one by its case reference below."
-        return home_page(rows, ui_url, namespace(j), list_error=list_error, **kwargs)
+        except JourneyError as err:  # a filter or page token not ours, or Temporal not answering in time
+            rows, list_error = None, f"{err}. Open a journey by its case reference below."
+        return home_page(rows, ui_url, namespace(j), list_error=list_error, filters=filters,
+                         page_token=page_token or None, next_page_token=next_page_token, **kwargs)
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> HTMLResponse:
-        return await render_home()
+    async def home(stage: str = "", overdue: str = "", policy: str = "", page_token: str = "") -> HTMLResponse:
+        return await render_home({"stage": stage, "overdue": overdue, "policy": policy}, page_token)
 
     @router.get("/journeys", include_in_schema=False)
     async def lookup(case_ref: str = "") -> Response:
@@ -105,12 +115,12 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
         return RedirectResponse(journey_href(case_ref), status_code=303)
 
     @router.get("/journeys/{case_ref}", response_class=HTMLResponse, include_in_schema=False)
-    async def journey(case_ref: str, recorded: str | None = None) -> HTMLResponse:
+    async def journey(case_ref: CaseRefPath, recorded: str | None = None) -> HTMLResponse:
         j = await journeys()
         return journey_page(await j.state(case_ref), ui_url, namespace(j), recorded=recorded)
 
     @router.post("/journeys/{case_ref}/events", include_in_schema=False)
-    async def send_from_form(case_ref: str, request: Request) -> Response:
+    async def send_from_form(case_ref: CaseRefPath, request: Request) -> Response:
         form = await request.form()
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         kind = values.get("type", "")
@@ -139,11 +149,11 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
         return conference_page(state, london_today().isoformat(), new_event_id, escalates_to, **kwargs)
 
     @router.get("/conferences/{conference_ref}", response_class=HTMLResponse, include_in_schema=False)
-    async def conference(conference_ref: str, recorded: str | None = None) -> HTMLResponse:
+    async def conference(conference_ref: ConferenceRefPath, recorded: str | None = None) -> HTMLResponse:
         return render_conference(await (await journeys()).conference(conference_ref), recorded=recorded)
 
     @router.post("/conferences/{conference_ref}/events", include_in_schema=False)
-    async def send_to_conference_from_form(conference_ref: str, request: Request) -> Response:
+    async def send_to_conference_from_form(conference_ref: ConferenceRefPath, request: Request) -> Response:
         form = await request.form()
         values: dict[str, Any] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         for name in LIST_FIELDS:

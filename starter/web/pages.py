@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi.responses import HTMLResponse
 
 from domain.deadlines import KINDS, Deadline, DeadlineStatus
+from domain.policy import profile_ids
 from domain.state import JourneyState, Stage
 from starter.client import JourneySummary
 from starter.web.conference import conference_section
 from starter.web.forms import EVENTS_AT_STAGE, PLAN_GROUPS, event_form, london_today, new_event_id, start_form
-from starter.web.markup import alert, e, page
+from starter.web.markup import alert, e, page, select
 from starter.web.labels import DECISION_LABELS, EVENT_LABELS, STAGE_LABELS, kind_label, readable
 
 
@@ -34,6 +35,33 @@ def journey_href(case_ref: str) -> str:
     return f"/journeys/{quote(case_ref, safe='')}"
 
 
+OVERDUE_OPTIONS = [("", "Overdue or not"), ("yes", "Overdue"), ("no", "Not overdue")]
+
+
+def filter_form(filters: Mapping[str, str]) -> str:
+    stages = [("", "Any stage")] + [(stage.value, label) for stage, label in STAGE_LABELS.items()]
+    policies = [("", "Any policy")] + [(pid, pid) for pid in profile_ids()]
+    controls = [
+        ("filter-stage", "stage", "Stage", stages),
+        ("filter-overdue", "overdue", "Overdue", OVERDUE_OPTIONS),
+        ("filter-policy", "policy", "Policy", policies),
+    ]
+    fields = "".join(
+        f'<div class="field"><label for="{id_}">{label}</label>{select(id_, name, options, filters.get(name, ""))}</div>'
+        for id_, name, label, options in controls
+    )
+    return (f'<form method="get" action="/" class="filters" aria-label="Filter journeys" '
+            f'style="display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end">{fields}'
+            '<div class="field"><button type="submit">Filter</button></div></form>')
+
+
+def home_href(filters: Mapping[str, str], page_token: str | None = None) -> str:
+    params = {k: v for k, v in filters.items() if v}
+    if page_token:
+        params["page_token"] = page_token
+    return "/?" + urlencode(params) if params else "/"
+
+
 def home_page(
     rows: list[JourneySummary] | None,
     ui_url: str,
@@ -43,9 +71,24 @@ def home_page(
     values: Mapping[str, Any] | None = None,
     status_code: int = 200,
     error_extra: str = "",
+    filters: Mapping[str, str] | None = None,
+    page_token: str | None = None,
+    next_page_token: str | None = None,
 ) -> HTMLResponse:
+    """The journeys table, one page of it (``page_token`` is this page's, ``next_page_token`` the next's)."""
+    filters = filters or {}
+    paging = []
+    if page_token:
+        paging.append(f'<a href="{e(home_href(filters))}">First page</a>')
+    if next_page_token:
+        paging.append(f'<a href="{e(home_href(filters, next_page_token))}" rel="next">Next page</a>')
+    pager = f'<nav aria-label="Pages of journeys"><p>{" · ".join(paging)}</p></nav>' if paging else ""
     if rows is None:
         table = f'<p class="alert" role="alert">The journey list is not available: {e(list_error)}</p>'
+    elif not rows and page_token:
+        table = '<p class="muted">No more journeys.</p>'
+    elif not rows and any(filters.values()):
+        table = '<p class="muted">No journeys match these filters.</p>'
     elif not rows:
         table = '<p class="muted">No journeys yet.</p>'
     else:
@@ -67,7 +110,7 @@ def home_page(
                 f"<td>{nxt}</td><td>{overdue}</td><td>{temporal_link(ui_url, namespace, row.case_ref)}</td></tr>"
             )
         table = (
-            '<table><caption class="muted" style="text-align:left">Overdue first, then by next deadline</caption>'
+            '<table><caption class="muted" style="text-align:left">On this page: overdue first, then by next deadline</caption>'
             '<thead><tr><th scope="col">Case</th><th scope="col">Status</th><th scope="col">Stage</th>'
             '<th scope="col">Policy</th><th scope="col">Next deadline</th><th scope="col">Overdue</th>'
             '<th scope="col">Temporal</th></tr></thead>'
@@ -76,7 +119,9 @@ def home_page(
     body = f"""
 <h1>Child protection journeys</h1>
 {alert(error, error_extra)}
+{filter_form(filters)}
 {table}
+{pager}
 <form method="get" action="/journeys" class="lookup">
 <div class="field"><label for="lookup">Open a journey by case reference</label>
 <input type="text" id="lookup" name="case_ref" autocomplete="off" spellcheck="false"> <button type="submit">Open</button></div>
@@ -137,6 +182,13 @@ def journey_page(
         items = "".join(f"<li>{e(x)}</li>" for x in state.undelivered)
         undelivered = ('<div class="alert" role="alert"><p>Notices that could not be delivered: tell these people '
                        f"another way.</p><ul>{items}</ul></div>")
+    if state.refused_feed:
+        items = "".join(f"<li>{e(x)}</li>" for x in state.refused_feed)
+        undelivered += ('<div class="alert" role="alert"><p>Reports from a feed that did not fit this journey: check '
+                        f"them with the service that sent them.</p><ul>{items}</ul></div>")
+    if state.failures:
+        items = "".join(f"<li>{e(x)}</li>" for x in state.failures)
+        undelivered += (f'<div class="alert" role="alert"><p>Not done (recorded; see to it by hand):</p><ul>{items}</ul></div>')
 
     if state.deadlines:
         rows = []

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
@@ -19,7 +22,9 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
-from domain.events import workflow_id_for
+from domain.events import IcpcHeld, ReviewHeld, StrategyDiscussion, workflow_id_for
+from starter.client import Journeys
+from starter.web import create_app
 from tests.conftest import TEMPORAL_CLI, eventually
 from workflows import search_attributes as sa
 from worker import build_worker
@@ -48,11 +53,11 @@ async def cpj(env: WorkflowEnvironment, task_queue: str, *args: str) -> str:
     return out
 
 
-async def cpj_exit(env: WorkflowEnvironment, task_queue: str, *args: str) -> tuple[int, str, str]:
+async def cpj_exit(env: WorkflowEnvironment, task_queue: str, *args: str, **settings: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         CPJ, *args,
         env={**os.environ, "CPJ_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-             "CPJ_TASK_QUEUE": task_queue},
+             "CPJ_TASK_QUEUE": task_queue, **settings},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
@@ -128,3 +133,117 @@ async def test_scripts_send_any_event_as_json_and_hear_why_a_bad_one_is_refused(
                       '{"type": "icpc_held", "event_id": "i-1", "held_on": "%s", "decision": "plan", '
                       '"category": "neglect"}' % today)
     assert "stage on_plan" in shown
+
+
+def api(journeys: Journeys) -> httpx.AsyncClient:
+    async def factory() -> Journeys:
+        return journeys
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(factory)), base_url="http://cpj.test")
+
+
+CASES = {"DAR-2026-0101": "darlington", "DAR-2026-0102": "darlington", "SEF-2026-0103": "sefton",
+         "STA-2026-0104": "staffordshire", "BIR-2026-0105": "birmingham"}
+REVIEWED = "DAR-2026-0101"
+
+
+async def test_a_reviewed_case_is_listed_once_and_listings_filter_and_page(dev_server) -> None:
+    env, task_queue = dev_server
+    journeys = Journeys(env.client, task_queue)
+    today = london_date(await env.get_current_time())
+    for case_ref, policy in CASES.items():
+        await journeys.start(case_ref, policy, StrategyDiscussion(event_id="sd-1", held_on=today, initiated_section_47=True))
+    await journeys.send(REVIEWED, IcpcHeld(event_id="icpc-1", held_on=today, decision="plan", category="neglect"))
+    await journeys.send(REVIEWED, ReviewHeld(event_id="review-1", held_on=today, outcome="continue"))
+
+    async def continued_as_new() -> bool:
+        return (await journeys.state(REVIEWED)).run == 1
+    await eventually(continued_as_new)
+    runs = [run async for run in env.client.list_workflows(f'WorkflowId = "{workflow_id_for(REVIEWED)}"')]
+    assert len(runs) == 2  # the review left a closed run behind
+
+    async def each_case_listed_once() -> bool:  # visibility catches up with the new run
+        rows = (await journeys.list()).journeys
+        return sorted(row.case_ref for row in rows) == sorted(CASES) and all(
+            row.stage == "on_plan" for row in rows if row.case_ref == REVIEWED)
+    await eventually(each_case_listed_once)
+
+    page = await journeys.list()
+    assert page.next_page_token is None
+    [reviewed] = [row for row in page.journeys if row.case_ref == REVIEWED]
+    assert reviewed.status == "running"
+
+    assert [row.case_ref for row in (await journeys.list(stage="on_plan")).journeys] == [REVIEWED]
+    darlington = sorted(ref for ref, policy in CASES.items() if policy == "darlington")
+    assert sorted(row.case_ref for row in (await journeys.list(policy="darlington")).journeys) == darlington
+    assert sorted(row.case_ref for row in (await journeys.list(policy=reviewed.policy)).journeys) == darlington
+    assert (await journeys.list(overdue=True)).journeys == []
+    assert len((await journeys.list(overdue=False)).journeys) == len(CASES)
+
+    async with api(journeys) as web:
+        pages, token = [], None
+        while True:
+            answer = (await web.get("/api/journeys", params={"page_size": 2, **({"page_token": token} if token else {})})).json()
+            pages.append([row["case_ref"] for row in answer["journeys"]])
+            token = answer["next_page_token"]
+            if token is None:
+                break
+        assert [len(p) for p in pages] == [2, 2, 1]
+        assert sorted(ref for p in pages for ref in p) == sorted(CASES)
+
+        on_plan = (await web.get("/api/journeys", params={"stage": "on_plan", "policy": "darlington"})).json()
+        assert [row["case_ref"] for row in on_plan["journeys"]] == [REVIEWED]
+        refused = await web.get("/api/journeys", params={"policy": "atlantis"})
+        assert refused.status_code == 400 and "no policy profile 'atlantis'" in refused.json()["detail"]
+
+    listed, args = [], ["journey", "list", "--page-size", "2"]
+    while True:
+        out = await cpj(env, task_queue, *args)
+        listed += re.findall(r"^([A-Z]{3}-2026-\d{4}) ", out, flags=re.MULTILINE)
+        more = re.search(r"^more: --page-token (\S+)$", out, flags=re.MULTILINE)
+        if not more:
+            break
+        args = ["journey", "list", "--page-size", "2", "--page-token", more.group(1)]
+    assert sorted(listed) == sorted(CASES)
+    out = json.loads(await cpj(env, task_queue, "journey", "list", "--stage", "on_plan", "--json"))
+    assert [row["case_ref"] for row in out["journeys"]] == [REVIEWED] and out["next_page_token"] is None
+
+
+async def test_a_retried_start_from_a_script_is_told_the_journey_is_running(dev_server) -> None:
+    env, task_queue = dev_server
+    today = london_date(await env.get_current_time()).isoformat()
+    start = ["journey", "start", "SEF-2026-0007", "--policy", "sefton", "--strategy-discussion", today]
+
+    assert (await cpj(env, task_queue, *start, "--event-id", "sd-7")).startswith("started cpj-SEF-2026-0007")
+    assert (await cpj(env, task_queue, *start, "--event-id", "sd-7")).startswith("already started cpj-SEF-2026-0007")
+    code, _, err = await cpj_exit(env, task_queue, *start, "--event-id", "sd-8")
+    assert code == 2 and "already running" in err
+
+
+async def test_with_no_worker_running_a_call_is_answered_within_its_bound(dev_server) -> None:
+    env, _ = dev_server
+    journeys = Journeys(env.client, "no-worker-polls-this", timeout=2)
+    body = {"case_ref": "STA-2026-0009", "policy": "staffordshire",
+            "strategy_discussion": {"event_id": "sd-1", "held_on": london_date(await env.get_current_time()).isoformat(),
+                                    "initiated_section_47": True}}
+    async with api(journeys) as web:
+        began = time.monotonic()
+        started = await web.post("/api/journeys", json=body)
+        assert started.status_code == 202, started.text  # Temporal holds it; no worker has picked it up
+        assert started.headers["location"] == "/api/journeys/STA-2026-0009"
+        assert started.json()["state"] is None
+
+        shown = await web.get("/api/journeys/STA-2026-0009")
+        assert shown.status_code == 503
+        assert shown.json()["detail"].startswith("the journeys worker is not answering")
+        assert "nothing was lost, try again" in shown.json()["detail"]
+
+        retried = await web.post("/api/journeys", json=body)  # read from the history: no worker needed
+        assert retried.status_code == 202 and retried.json()["resend"] is True
+        assert time.monotonic() - began < 3 * (2 + 1) + 2
+
+    began = time.monotonic()
+    code, _, err = await cpj_exit(env, "no-worker-polls-this", "journey", "show", "STA-2026-0009",
+                                  CPJ_TEMPORAL_TIMEOUT="2")
+    assert code == 2 and "the journeys worker is not answering" in err
+    assert time.monotonic() - began < 10  # the bound, plus starting the command

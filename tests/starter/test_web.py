@@ -20,11 +20,11 @@ from domain.deadlines import icpc_deadline
 from domain.events import IcpcHeld
 from domain.policy import load_profile
 from domain.state import JourneyState, Stage
-from starter.client import Journeys
+from starter.client import Journeys, JourneySummary
 from starter.web import create_app
 from starter.web.markup import REASONS_HINT
-from starter.web.pages import journey_page
-from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually
+from starter.web.pages import home_page, journey_page
+from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually, london_today, quiet
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
 
@@ -44,17 +44,21 @@ async def web(world: JourneyWorld) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def start_body(held_on: date, case_ref: str = CASE, policy: str = "darlington", initiated: bool = True) -> dict:
+def start_body(held_on: date, case_ref: str = CASE, policy: str = "darlington", initiated: bool = True,
+               event_id: str = "sd-1") -> dict:
     return {
         "case_ref": case_ref,
         "policy": policy,
-        "strategy_discussion": {"event_id": "sd-1", "held_on": held_on.isoformat(), "initiated_section_47": initiated},
+        "strategy_discussion": {"event_id": event_id, "held_on": held_on.isoformat(), "initiated_section_47": initiated},
     }
 
 
 async def start(web: httpx.AsyncClient, world: JourneyWorld, **kwargs) -> dict:
-    response = await web.post("/api/journeys", json=start_body(await world.today(), **kwargs))
+    body = start_body(await world.today(), **kwargs)
+    response = await web.post("/api/journeys", json=body)
     assert response.status_code == 201, response.text
+    # The opening record follows the start: wait for it, so "unchanged" below compares like with like.
+    await quiet(world.env.client, f"cpj-{body['case_ref']}")
     return response.json()
 
 
@@ -78,6 +82,7 @@ async def test_a_service_starts_a_journey_and_an_icpc_with_a_plan_puts_the_child
 
     assert response.status_code == 200, response.text
     state = response.json()
+    assert state.pop("receipt") == {"event_id": "icpc-1", "type": "icpc_held", "resend": False, "stage": "on_plan"}
     assert state["stage"] == "on_plan"
     assert state["icpc"]["category"] == "neglect"
     assert (await web.get(f"/api/journeys/{CASE}")).json() == state
@@ -132,10 +137,23 @@ async def test_a_case_with_no_journey_is_404(web: httpx.AsyncClient, world: Jour
 
 
 async def test_a_running_journey_cannot_be_started_twice(web: httpx.AsyncClient, world: JourneyWorld) -> None:
-    await start(web, world)
-    response = await web.post("/api/journeys", json=start_body(await world.today()))
+    first = await start(web, world)
+    assert first["resend"] is False
+
+    # The service did not hear the answer and sends the same start again: it is told the journey runs.
+    retried = await web.post("/api/journeys", json=start_body(await world.today()))
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["resend"] is True
+    assert retried.json()["workflow_id"] == first["workflow_id"]
+    assert retried.json()["state"]["strategy_discussions"] == first["state"]["strategy_discussions"]
+
+    # A different strategy discussion for a case whose journey runs is another start: refused.
+    response = await web.post("/api/journeys", json=start_body(await world.today(), event_id="sd-2"))
     assert response.status_code == 409
     assert response.json() == {"detail": f"a journey for case {CASE} is already running"}
+    response = await web.post("/api/journeys", json=start_body(await world.today(), initiated=False))
+    assert response.status_code == 409
+    assert "it opened with event sd-1, which said something else" in response.json()["detail"]
 
 
 async def test_a_start_with_a_name_for_a_case_ref_or_an_unknown_policy_is_refused(
@@ -187,7 +205,7 @@ async def dev_journeys(tmp_path: Path) -> AsyncIterator[Journeys]:
 
 async def test_the_admin_home_page_lists_a_started_journey(dev_journeys: Journeys) -> None:
     async with client_for(dev_journeys) as web:
-        today = date.today()
+        today = london_today()  # the dev server's journeys refuse a date after London's today
         assert (await web.post("/api/journeys", json=start_body(today))).status_code == 201
         due = (await web.get(f"/api/journeys/{CASE}")).json()["deadlines"][0]["due"]
 
@@ -201,8 +219,29 @@ async def test_the_admin_home_page_lists_a_started_journey(dev_journeys: Journey
         assert "awaiting the initial child protection conference" in page.lower()
         assert f'ICPC <span class="date">{due}</span>' in page
         assert "Start a journey" in page
-        [summary] = (await web.get("/api/journeys")).json()
+        listed = (await web.get("/api/journeys")).json()
+        [summary] = listed["journeys"]
         assert summary["case_ref"] == CASE and summary["next_due"] == due and summary["overdue"] is False
+        assert listed["next_page_token"] is None
+
+        filtered = (await web.get("/", params={"policy": "sefton", "overdue": "no"})).text
+        assert f'href="/journeys/{CASE}"' not in filtered and "No journeys match these filters." in filtered
+        assert '<option value="sefton" selected>' in filtered and '<option value="no" selected>' in filtered
+        assert f'href="/journeys/{CASE}"' in (await web.get("/", params={"policy": "darlington", "stage": "awaiting_icpc"})).text
+
+
+def test_the_next_page_link_keeps_the_filters_and_a_later_page_links_back_to_the_first() -> None:
+    row = JourneySummary(case_ref=CASE, workflow_id=f"cpj-{CASE}", status="running", stage="on_plan",
+                         policy="darlington@1", next_deadline=None, next_deadline_kind=None, overdue=True)
+    filters = {"stage": "on_plan", "overdue": "yes", "policy": ""}
+
+    first = home_page([row], "http://ui.test", "default", filters=filters, next_page_token="tok-_2").body.decode()
+    assert '<a href="/?stage=on_plan&amp;overdue=yes&amp;page_token=tok-_2" rel="next">Next page</a>' in first
+    assert "First page" not in first
+
+    last = home_page([], "http://ui.test", "default", filters=filters, page_token="tok-_2").body.decode()
+    assert "No more journeys." in last and "Next page" not in last
+    assert '<a href="/?stage=on_plan&amp;overdue=yes">First page</a>' in last
 
 
 async def test_the_home_page_still_offers_the_start_form_when_temporal_cannot_list(web: httpx.AsyncClient) -> None:
@@ -295,11 +334,13 @@ async def test_a_malformed_form_event_is_shown_and_a_good_one_is_recorded(
     assert re.fullmatch(r"web-[0-9a-f]{12}", event_id)
 
 
-async def test_a_journey_page_for_an_unknown_case_is_404_and_escaped(web: httpx.AsyncClient) -> None:
+async def test_a_journey_page_for_an_unknown_case_is_404_and_a_bad_reference_422_escaped(web: httpx.AsyncClient) -> None:
     response = await web.get("/journeys/%3Cscript%3Ealert(1)")
-    assert response.status_code == 404
+    assert response.status_code == 422
     assert "<script>" not in response.text
-    assert "no journey for case &lt;script&gt;" in response.text
+    unknown = await web.get("/journeys/CASE-9999")
+    assert unknown.status_code == 404
+    assert "no journey for case CASE-9999" in unknown.text
 
 
 # -- the plan ----------------------------------------------------------------------------
@@ -505,13 +546,19 @@ async def test_a_feed_posts_a_significant_event_and_is_answered_at_once(
     assert not_a_feed.status_code == 422
 
 
-async def test_a_service_books_a_conference_and_sends_it_the_meeting(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+async def book_a_conference_today(web: httpx.AsyncClient, world: JourneyWorld) -> str:
+    """A Birmingham journey books initial conference ICPC-0100 for today; returns today (ISO)."""
     await start(web, world, policy="birmingham")
     today = (await world.today()).isoformat()
     booked = await web.post(f"/api/journeys/{CASE}/events", json={
         "type": "conference_booked", "event_id": "book-1", "booked_on": today, "conference_ref": "ICPC-0100",
         "kind": "initial", "meeting_on": today, "chair_ref": "CPC-0042", "chair_independent_of_the_case": True})
     assert booked.status_code == 200, booked.text
+    return today
+
+
+async def test_a_service_books_a_conference_and_sends_it_the_meeting(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    today = await book_a_conference_today(web, world)
     shown = await web.get("/api/conferences/ICPC-0100")
     assert shown.status_code == 200 and shown.json()["stage"] == "convening"
 
@@ -637,3 +684,161 @@ async def test_a_conference_held_from_the_form_puts_the_child_on_a_plan(
         return (await web.get(f"/api/journeys/{CASE}")).json()["stage"] == "on_plan"
     await eventually(on_a_plan)
     assert "On a child protection plan" in (await web.get(f"/journeys/{CASE}")).text
+
+
+# -- input that must never reach a journey's history ----------------------------------------
+
+
+async def no_journey(web: httpx.AsyncClient, case_ref: str = CASE) -> bool:
+    return (await web.get(f"/api/journeys/{case_ref}")).status_code == 404
+
+
+@pytest.mark.parametrize("held_on", ["0001-01-01", "1899-12-31", "9999-12-31", 0])
+async def test_a_strategy_discussion_dated_outside_the_calendar_starts_no_journey(
+    web: httpx.AsyncClient, world: JourneyWorld, held_on: str | int
+) -> None:
+    body = start_body(await world.today())
+    body["strategy_discussion"]["held_on"] = held_on
+
+    response = await web.post("/api/journeys", json=body)
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "strategy_discussion", "held_on"]
+    assert error["msg"] in (f"{held_on} is outside the days the calendar can count from (2001-01-01 to 2099-12-31)",
+                            "a date is written YYYY-MM-DD")
+    assert await no_journey(web)
+
+
+async def test_a_delay_to_the_end_of_time_is_refused_and_the_journey_goes_on(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    await start(web, world)
+    before = (await web.get(f"/api/journeys/{CASE}")).json()["deadlines"]
+
+    response = await web.post(f"/api/journeys/{CASE}/events", json={
+        "type": "icpc_delay_agreed", "event_id": "delay-1", "agreed_on": (await world.today()).isoformat(),
+        "agreed_by": "team_manager", "reasons": "Police interviews come first.", "new_target": "9999-12-31"})
+
+    assert response.status_code == 422
+    assert "9999-12-31 is outside the days the calendar can count from" in response.json()["detail"][0]["msg"]
+    assert (await web.get(f"/api/journeys/{CASE}")).json()["deadlines"] == before
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "2101-01-01", "9999-12-31", "2100-12-31"])
+async def test_the_deadline_calculator_refuses_a_day_it_cannot_count_from(web: httpx.AsyncClient, day: str) -> None:
+    response = await web.get("/api/deadlines", params={"policy": "darlington", "strategy_discussion": day})
+
+    assert response.status_code == 422
+    assert "outside the days the calendar can count from" in response.json()["detail"][0]["msg"]
+
+
+async def test_nan_in_a_start_is_refused_and_starts_nothing(web: httpx.AsyncClient, world: JourneyWorld) -> None:
+    # Python's JSON reader accepts NaN; quoting it back in the error must not turn a 422 into a 500.
+    body = (f'{{"case_ref": "{CASE}", "policy": "darlington", "strategy_discussion": {{"event_id": "sd-1", '
+            f'"held_on": "{await world.today()}", "initiated_section_47": NaN}}}}')
+
+    response = await web.post("/api/journeys", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "strategy_discussion", "initiated_section_47"] and error["input"] == "nan"
+    assert await no_journey(web)
+
+
+async def test_a_nul_in_the_originating_authority_is_refused_and_starts_nothing(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    # On PostgreSQL a NUL cannot be stored: the journey's record would have failed for ever.
+    response = await web.post("/api/journeys", json={
+        "case_ref": CASE, "policy": "darlington",
+        "transfer_in": {"event_id": "ti-1", "agreed_on": (await world.today()).isoformat(),
+                        "originating_authority": "Leeds\u0000City Council", "category": "neglect"}})
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "transfer_in", "originating_authority"]
+    assert error["msg"] == "control characters are not allowed (found U+0000)"
+    assert await no_journey(web)
+
+
+async def test_a_conferences_id_in_a_journeys_path_never_reaches_the_conference(
+    web: httpx.AsyncClient, world: JourneyWorld
+) -> None:
+    today = await book_a_conference_today(web, world)
+
+    async def convening() -> bool:
+        return (await web.get("/api/conferences/ICPC-0100")).status_code == 200
+    await eventually(convening)
+    missing = {"type": "child_missing", "event_id": "missing-1", "reported_on": today}
+
+    # The conference's workflow id is cpj-conf-ICPC-0100: the journey routes must not address it.
+    for response in (await web.get("/api/journeys/conf-ICPC-0100"),
+                     await web.post("/api/journeys/conf-ICPC-0100/feed", json=missing),
+                     await web.post("/api/journeys/conf-ICPC-0100/events", json=missing)):
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["path", "case_ref"]
+    assert (await web.get("/api/conferences/cpj-conf-ICPC-0100")).status_code == 422
+    assert (await web.post("/api/conferences/icpc 0100/events", json=missing)).status_code == 422
+    # Nor may the admin tool's pages and forms.
+    for response in (await web.get("/journeys/conf-ICPC-0100"),
+                     await web.post("/journeys/conf-ICPC-0100/events", data={"type": "child_missing"}),
+                     await web.get("/conferences/cpj-conf-ICPC-0100")):
+        assert response.status_code == 422, response.text
+
+    history = await world.env.client.get_workflow_handle("cpj-conf-ICPC-0100").fetch_history()
+    assert not [event for event in history.events if event.HasField("workflow_execution_signaled_event_attributes")]
+    assert (await web.get("/api/conferences/ICPC-0100")).json()["stage"] == "convening"
+
+
+async def test_a_body_of_a_mebibyte_is_refused_before_it_is_read(web: httpx.AsyncClient) -> None:
+    huge = b'{"case_ref": "CASE-0042", "policy": "' + b"x" * (1 << 20) + b'"}'
+
+    declared = await web.post("/api/journeys", content=huge, headers={"content-type": "application/json"})
+
+    async def chunks():
+        for start_at in range(0, len(huge), 16 * 1024):
+            yield huge[start_at:start_at + 16 * 1024]
+
+    streamed = await web.post("/api/journeys", content=chunks(), headers={"content-type": "application/json"})
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.json() == {"detail": "the request body is larger than 256 KiB, more than any event needs"}
+    form = await web.post("/journeys", content=b"case_ref=" + b"x" * (1 << 20),
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 413 and "larger than 256 KiB" in form.text
+
+
+def test_the_largest_event_the_models_allow_fits_under_the_body_limit() -> None:
+    import json
+
+    from domain.events import CoreGroupHeld
+    from starter.web.errors import MAX_BODY_BYTES
+
+    # Every list full, every text at its longest, every character sent as a \uXXXX escape.
+    def most(name: str) -> int:
+        return next(m.max_length for m in CoreGroupHeld.model_fields[name].metadata if hasattr(m, "max_length"))
+
+    largest = {"type": "core_group_held", "event_id": "c" * 64, "held_on": "2026-01-05",
+               "next_meeting_on": "2026-01-19", "attended": ["\u00e9" * 60] * most("attended"),
+               "decisions": ["\u00e9" * 300] * most("decisions"), "actions": ["\u00e9" * 300] * most("actions")}
+    CoreGroupHeld.model_validate(largest)
+
+    assert len(json.dumps(largest, ensure_ascii=True).encode()) < MAX_BODY_BYTES
+
+
+async def test_a_value_error_from_deep_inside_a_route_is_a_422_with_its_sentence_not_a_500() -> None:
+    async def no_temporal() -> Journeys:
+        raise AssertionError("nothing here reaches Temporal")
+
+    app = create_app(no_temporal)
+
+    @app.get("/api/counting")
+    async def counting() -> dict:
+        raise ValueError("2101-01-03 is outside the calendar's years 2000-2100")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cpj.test") as client:
+        response = await client.get("/api/counting")
+
+    assert response.status_code == 422
+    assert response.json() == {"detail": "2101-01-03 is outside the calendar's years 2000-2100"}

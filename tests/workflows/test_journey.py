@@ -16,7 +16,7 @@ from domain.deadlines import DeadlineStatus
 from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
 from domain.state import JourneyState, Stage
 from starter.client import EventRejected, JourneyExists, Journeys
-from tests.conftest import JourneyWorld, eventually
+from tests.conftest import JourneyWorld, SettledJourneys, eventually, quiet, settled
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -193,6 +193,7 @@ async def test_discussion_without_s47_starts_no_clock_until_one_initiates_it(wor
     assert state.stage is Stage.AWAITING_SECTION_47
     assert state.deadlines == []
     await world.days_pass(30)  # no deadline, nothing to escalate
+    await quiet(world.env.client, workflow_id_for(CASE))  # the worker has caught up with the thirty days
     assert world.letters() == []
 
     state = await world.journeys.send(CASE, discussion(await world.today(), event_id="sd-2"))
@@ -222,7 +223,8 @@ async def test_icpc_held_late_after_christmas(world: JourneyWorld) -> None:
         (lambda today: IcpcHeld(event_id="x-1", held_on=today + timedelta(days=1), decision="no_plan"), "in the future"),
         (lambda today: IcpcHeld(event_id="x-1", held_on=today - timedelta(days=1), decision="no_plan"),
          "before the strategy discussion"),
-        (lambda today: IcpcHeld(event_id="sd-1", held_on=today, decision="no_plan"), "already recorded"),
+        (lambda today: IcpcHeld(event_id="sd-1", held_on=today, decision="no_plan"),
+         r"sd-1 was already used on this journey for a different event \(strategy discussion\)"),
         (lambda today: IcpcDelayAgreed(event_id="x-1", agreed_on=today, agreed_by="team_manager",
                                        reasons="Chair unavailable this week", new_target=today + timedelta(days=1)),
          "is not a delay"),
@@ -234,7 +236,7 @@ async def test_icpc_held_late_after_christmas(world: JourneyWorld) -> None:
 )
 async def test_bad_events_are_rejected_and_never_enter_history(world: JourneyWorld, event, message) -> None:
     await start(world)
-    before = await world.journeys.state(CASE)
+    before = await settled(lambda: world.journeys.state(CASE))
 
     with pytest.raises(EventRejected, match=message):
         await world.journeys.send(CASE, event(await world.today()))
@@ -262,8 +264,25 @@ async def test_resending_the_same_event_is_answered_not_repeated(world: JourneyW
 
 async def test_a_running_journey_cannot_be_started_twice(world: JourneyWorld) -> None:
     await start(world)
-    with pytest.raises(JourneyExists):
-        await start(world)
+    with pytest.raises(JourneyExists, match="already running"):
+        await start(world, event_id="sd-2")
+
+
+async def test_a_retried_start_is_answered_with_the_running_journey(world: JourneyWorld) -> None:
+    today = await world.today()
+    first = await world.journeys.start(CASE, "darlington", discussion(today))
+    handle = world.env.client.get_workflow_handle(first.workflow_id)
+    run_before = (await handle.describe()).run_id
+
+    again = await world.journeys.start(CASE, "darlington", discussion(today))
+
+    assert (first.resend, again.resend) == (False, True)
+    assert again.workflow_id == first.workflow_id
+    assert (await handle.describe()).run_id == run_before  # the same journey, not a second one
+
+    # The same event id saying something else is not a retry.
+    with pytest.raises(JourneyExists, match="it opened with event sd-1, which said something else"):
+        await world.journeys.start(CASE, "darlington", discussion(today, initiated=False))
 
 
 def test_malformed_events_are_refused_before_they_reach_temporal() -> None:
@@ -292,7 +311,7 @@ class NoAddressForTeamManagers:
 async def test_an_escalation_that_cannot_be_delivered_is_recorded_and_the_journey_goes_on(
     world: JourneyWorld,
 ) -> None:
-    journeys = Journeys(world.env.client, "no-address", clock=world.env.get_current_time)
+    journeys = SettledJourneys(world.env.client, "no-address", clock=world.env.get_current_time)
     async with build_worker(world.env.client, task_queue="no-address", engine=world.engine,
                             sender=NoAddressForTeamManagers()):
         await journeys.start(CASE, "darlington", discussion(await world.today()))
@@ -312,7 +331,7 @@ async def test_an_escalation_that_cannot_be_delivered_is_recorded_and_the_journe
 async def test_an_event_sent_straight_after_the_start_finds_the_journey_ready(world: JourneyWorld) -> None:
     # No worker on this queue until both the start and the event are waiting: the journey's first
     # task then carries both, which is what a fast service calling start-then-send produces.
-    journeys = Journeys(world.env.client, "cold-start", clock=world.env.get_current_time)
+    journeys = SettledJourneys(world.env.client, "cold-start", clock=world.env.get_current_time)
     today = await world.today()
     await journeys.start(CASE, "darlington", discussion(today))
     sent = asyncio.create_task(
