@@ -105,7 +105,28 @@ class WorkingDayCalendar:
             result = self.working_days_from(anchor, sign * rule.amount)
         else:
             result = self._calendar_due(anchor, sign * rule.amount, rule.unit)
+        if rule.or_days is not None:
+            result = self._stricter(anchor, rule, result)
         return DueDate(result.due, f"{result.reason} ({rule.citation})")
+
+    @staticmethod
+    def _stricter(anchor: date, rule: Rule, by_count: DueDate) -> DueDate:
+        """A count given both ways, "3 months (91 days)": the earlier of the two dates.
+
+        Every rule's date is one to act by: "within 3 months (91 days) after" is met by the
+        nearer date, "at least 3 months (91 days) before" by the farther one, so in both
+        directions the stricter reading is the earlier date.
+        """
+        sign = 1 if rule.direction == "after" else -1
+        by_days = anchor + timedelta(days=sign * rule.or_days)
+        label = rule.unit.value if rule.amount != 1 else rule.unit.value.removesuffix("s")
+        days = f"{rule.or_days} day{'s' if rule.or_days != 1 else ''}"
+        counted = f"{rule.amount} {label} ({days}) {rule.direction} {anchor.isoformat()}"
+        if by_days == by_count.due:
+            return DueDate(by_days, f"{counted}: {by_days.isoformat()} either way")
+        due, other, by, not_by = ((by_days, by_count.due, days, f"{rule.amount} {label}") if by_days < by_count.due
+                                  else (by_count.due, by_days, f"{rule.amount} {label}", days))
+        return DueDate(due, f"{counted}: the earlier, {due.isoformat()} by {by}, not {other.isoformat()} by {not_by}")
 
     @staticmethod
     def _calendar_due(anchor: date, amount: int, unit: Unit) -> DueDate:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.deadlines import KINDS, Deadline, DeadlineStatus, DeadlineTable, calendar_of
 from domain.events import CaseRef, Category, ConferenceRef, Day, RoleText, StaffRef, _Event
 from domain.plan import Effect, InvalidEvent, Notice
-from domain.policy import Profile
+from domain.policy import BIRMINGHAM, DARLINGTON, LOCAL_GUIDE, Profile
 from domain.released import PinnedPolicy
 
 class ConferenceKind(StrEnum):
@@ -90,8 +90,8 @@ class InvitationsSent(_Event):
     @model_validator(mode="after")
     def _advocacy_for_children_over_8(self) -> InvitationsSent:
         if self.child_over_8 and not any(i.role == "child" and i.advocacy_offered for i in self.invitees):
-            raise ValueError("a child over 8 is offered an independent advocate (seed 004): invite role 'child' "
-                             "with advocacy_offered")
+            raise ValueError(f"a child over 8 is offered an independent advocate ({LOCAL_GUIDE}, What is a Child "
+                             "Protection Conference?): invite role 'child' with advocacy_offered")
         return self
 
 
@@ -128,7 +128,8 @@ class ExclusionDecided(_Event):
     @model_validator(mode="after")
     def _in_writing(self) -> ExclusionDecided:
         if not self.communicated_in_writing:
-            raise ValueError("the chair's decision on exclusion is confirmed to the parent in writing (seed 000)")
+            raise ValueError("the chair's decision on exclusion is confirmed to the parent in writing "
+                             f"({DARLINGTON}, Exclusion of Family Members from a Conference)")
         return self
 
 
@@ -137,7 +138,8 @@ class SplitArranged(_Event):
 
     type: Literal["split_arranged"] = "split_arranged"
     arranged_on: Day
-    gap_minutes: int = Field(ge=30, description="seed 000: at least a 30-minute break between the parts")
+    gap_minutes: int = Field(ge=30, description=f"{DARLINGTON}, Split Child Protection Conferences: at least a "
+                                                "30-minute break between the parts")
 
 
 class ChildDecision(BaseModel):
@@ -290,6 +292,11 @@ MUST_INVITE = {
     ConferenceKind.TRANSFER_IN: ("originating authority",
                                  "the originating authority's lead social worker is invited to a transfer conference"),
 }
+#: The section of the Darlington procedures each of those comes from.
+INVITED_UNDER = {
+    ConferenceKind.PRE_BIRTH: "Unborn Child Protection Conference",
+    ConferenceKind.TRANSFER_IN: "Transfer Child Protection Conference",
+}
 
 
 def _check_invitations(state, profile, event: InvitationsSent, start) -> None:
@@ -297,7 +304,7 @@ def _check_invitations(state, profile, event: InvitationsSent, start) -> None:
     if state.kind in MUST_INVITE:
         role, why = MUST_INVITE[state.kind]
         if not any(invitee.role.lower() == role for invitee in event.invitees):
-            raise InvalidEvent(f"invite role '{role}': {why} (seed 000)")
+            raise InvalidEvent(f"invite role '{role}': {why} ({DARLINGTON}, {INVITED_UNDER[state.kind]})")
 
 
 def _check_exclusion_requested(state, profile, event: ExclusionRequested, start) -> None:
@@ -321,8 +328,9 @@ def _check_held(state, profile, event: ConferenceHeld, start) -> None:
     _before_meeting_only(state, "holding the conference")
     if not event.quorate:
         if event.inquorate_action is None:
-            raise InvalidEvent("the conference was not quorate (children's social care and two other agencies, "
-                               "seed 000): say whether the chair proceeded or adjourned (inquorate_action)")
+            raise InvalidEvent("the conference was not quorate (children's social care and at least two other "
+                               f"agencies: {DARLINGTON} on quoracy): say whether the chair proceeded or adjourned "
+                               "(inquorate_action)")
         if event.inquorate_action == "proceed" and event.inquorate_reason is None:
             raise InvalidEvent("proceeding although inquorate needs one of the chair's reasons (inquorate_reason)")
     elif event.inquorate_action is not None:
@@ -410,8 +418,9 @@ def _exclusion_requested(state, profile, event: ExclusionRequested, start) -> Ef
     if previous is None:
         state.deadlines.append(Deadline(
             kind="exclusion_decision", label=KINDS["exclusion_decision"].label, rule="exclusion_request_notice",
-            due=decide_by, reason=f"the working day before the conference on {state.meeting_on} (seed 000: the "
-                                  "decision is communicated to the parent before the conference, in writing)"))
+            due=decide_by, reason=f"the working day before the conference on {state.meeting_on} ({DARLINGTON}, "
+                                  "Exclusion of Family Members from a Conference: the decision is communicated to "
+                                  "the parent before the conference, in writing)"))
     return Effect(f"Exclusion of the {event.parent_role} requested {event.requested_on}", event.requested_on,
                   {"parent_role": event.parent_role, "grounds": [ground.value for ground in event.grounds]},
                   [Notice("conference_chair", "exclusion_requested",
@@ -457,7 +466,8 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
         details["consider_early_review"] = True  # seed 000
         notices.append(Notice("assistant_director", "inquorate_conference",
                               f"Conference {state.conference_ref} proceeded although not quorate",
-                              f"Seed 001, 3.12: the chair proceeded ({event.inquorate_reason.value.replace('_', ' ')}). "
+                              f"{BIRMINGHAM}, 3.12: the chair proceeded "
+                              f"({event.inquorate_reason.value.replace('_', ' ')}). "
                               "An early review should be considered."))
     state.held = event
     state.stage = ConferenceStage.HELD
@@ -473,7 +483,8 @@ def _held(state, profile, event: ConferenceHeld, start) -> Effect:
         # Seed 004: the chair escalates an overall grading of 0-2 within 24 hours; the journey does it at once.
         notices.append(Notice("service_manager", "low_grading",
                               f"Conference {state.conference_ref}: overall grading {event.grading}",
-                              "Seed 004: a grading between 0 and 2 is escalated to the service manager."))
+                              f"{LOCAL_GUIDE}, What happens during and after a Child Protection Conference?: "
+                              "a grading between 0 and 2 is escalated to the service manager."))
     details["decisions"] = [decision.model_dump(mode="json") for decision in event.decisions]
     _close_when_done(state)
     plans = sum(decision.plan for decision in event.decisions)

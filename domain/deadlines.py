@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import WorkingDayCalendar
 from domain.effects import QueuedEffect
-from domain.policy import Profile
+from domain.policy import BIRMINGHAM, DARLINGTON, LOCAL_GUIDE, Profile
 
 #: Deadlines are days in England: a deadline falls due at the end of its day, London time.
 LONDON = ZoneInfo("Europe/London")
@@ -70,9 +70,9 @@ KINDS: dict[str, Kind] = {
     "icpc": Kind("Initial child protection conference", "team_manager", "held",
                  "Agree a delay with reasons, or hold the conference."),
     "visit": Kind("Lead social worker visit", "line_manager", "made",
-                  "Seed 000: the line manager must know when the child cannot be seen."),
+                  f"{DARLINGTON}: the line manager must know when the child cannot be seen."),
     "bedroom_seen": Kind("Where the child sleeps seen", "line_manager", "done",
-                         "Seed 000: at least every six weeks the lead social worker should see where the child sleeps."),
+                         f"{DARLINGTON}: at least every six weeks the lead social worker should see where the child sleeps."),
     "core_group": Kind("Core group meeting", "line_manager", "held", "Convene the core group."),
     "core_group_minutes": Kind("Core group minutes", "line_manager", "circulated", "Circulate the minutes."),
     "core_assessment": Kind("Core assessment", "team_manager", "completed", "Complete the core assessment."),
@@ -85,10 +85,10 @@ KINDS: dict[str, Kind] = {
                            "Share the reports with the chair and parents."),
     "midway_meeting": Kind("Mid-way meeting", "conference_chair", "held", "Hold the mid-way meeting."),
     "child_traced": Kind("Missing child traced", "senior_child_protection_manager", "traced",
-                         "Seed 000: if the child cannot be traced, inform the senior child protection manager."),
+                         f"{DARLINGTON}: if the child cannot be traced, inform the senior child protection manager."),
     # A conference (workflows/conference.py)
     "booking_consultation": Kind("Booking consultation with the conference chair", "team_manager", "held",
-                                 "Seed 004: consult the duty chair and book the conference."),
+                                 f"{LOCAL_GUIDE}: consult the duty chair and book the conference."),
     "invitations": Kind("Conference invitations", "conference_chair", "sent",
                         "Send the written invitations, with the notice the procedure asks for."),
     "report_to_chair": Kind("Social worker's report to the chair", "team_manager", "sent",
@@ -97,24 +97,24 @@ KINDS: dict[str, Kind] = {
                               "Share the report with the parents (and the child where appropriate)."),
     "agency_reports": Kind("Agency reports to the chair", "conference_chair", "received", "Chase the agencies."),
     "transfer_report": Kind("Originating authority's report", "conference_chair", "received",
-                            "Seed 000: the originating lead social worker reports five working days before."),
+                            f"{DARLINGTON}: the originating lead social worker reports five working days before."),
     "split_letters": Kind("Letters about the split conference", "conference_chair", "sent",
                           "Write to the parents about the separate parts."),
     "exclusion_decision": Kind("Chair's decision on an exclusion request", "safeguarding_service_manager", "made",
                                "Decide, and confirm the decision to the parent in writing."),
     "reconvene": Kind("Adjourned conference reconvened", "safeguarding_service_manager", "reconvened",
-                      "Seed 000: another date, usually within a month, must be set immediately."),
+                      f"{DARLINGTON}: another date, usually within a month, must be set immediately."),
     "decision_circulated": Kind("Conference decision circulated", "conference_chair", "circulated",
                                 "Notify everyone invited of the decision."),
     "absent_parents_told": Kind("Absent parents told the decision", "team_manager", "told",
-                                "Seed 001: parents not at the conference are told by the end of the next working day."),
+                                f"{BIRMINGHAM}: parents not at the conference are told by the end of the next working day."),
     "outline_plan_circulated": Kind("Outline plan circulated", "conference_chair", "circulated",
                                     "Circulate the outline plan to the core group."),
     "record_completed": Kind("Conference record completed", "conference_chair", "completed", "Complete the minutes."),
     "record_shared": Kind("Conference record shared", "team_manager", "shared",
                           "Share the record; the parents' copy is marked as theirs."),
     "record_amendments": Kind("Amendments to the record", "conference_chair", "accepted",
-                              "Seed 000: amendments are accepted within 10 working days of receipt."),
+                              f"{DARLINGTON}: amendments are accepted within 10 working days of receipt."),
 }
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.calendar import FIRST_YEAR, LAST_YEAR
+from domain.policy import BIRMINGHAM, DARLINGTON, STAFFORDSHIRE
 
 #: The days an event may carry: the calendar's years less one at each end. Every deadline is
 #: computed from an event's date by a rule (or two in a row: a review six months on, its
@@ -168,7 +169,8 @@ class IcpcDelayAgreed(_Event):
     type: Literal["icpc_delay_agreed"] = "icpc_delay_agreed"
     agreed_on: Day
     agreed_by: Literal["team_manager"] = Field(
-        description="seed 000: any delay must have written agreement from the CSC team manager"
+        description=f"{DARLINGTON}, Initial Child Protection Conference: any delay must have written agreement "
+                    "from the CSC team manager"
     )
     reasons: Reasons
     new_target: Day
@@ -233,7 +235,8 @@ class LeadSocialWorkerCover(_Event):
     @model_validator(mode="after")
     def _parents_told(self) -> LeadSocialWorkerCover:
         if not self.parents_informed:
-            raise ValueError("parents and child must be informed of the planned absence and its cover (seed 000)")
+            raise ValueError("parents and child must be informed of the planned absence and its cover "
+                             f"({DARLINGTON}, Absence of the Lead Social Worker)")
         if self.absent_to < self.absent_from:
             raise ValueError("absent_to is before absent_from")
         return self
@@ -360,7 +363,7 @@ class PlanEnded(_Event):
         if self.reason is EndingReason.MOVED_TO_ANOTHER_AUTHORITY and not self.receiving_conference_confirmed:
             raise ValueError(
                 "a plan ends on a permanent move only once the receiving authority confirms its receiving-in "
-                "conference decision (seed 002, 41)"
+                f"conference decision ({STAFFORDSHIRE}, Discontinuing the Child Protection Plan, paragraph 41)"
             )
         return self
 
@@ -409,7 +412,7 @@ class ConferenceBooked(_Event):
     def _independent_chair(self) -> ConferenceBooked:
         if not self.chair_independent_of_the_case:
             raise ValueError("the conference chair is independent of the case, with no line responsibility "
-                             "for it (seeds 001, 003)")
+                             f"for it ({BIRMINGHAM}, 3.6)")
         if self.meeting_on < self.booked_on:
             raise ValueError("meeting_on is before booked_on")
         return self

@@ -38,7 +38,7 @@ from domain.events import (
     TransferOutNotified,
     VisitMade,
 )
-from domain.policy import Profile
+from domain.policy import DARLINGTON, STAFFORDSHIRE, Profile
 from domain.state import JourneyState, Stage
 
 
@@ -103,7 +103,7 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
     if state.unborn and first_core_group is not None and state.expected_delivery <= first_core_group.due:
         # Seed 000: for an unborn child the core group is expected to meet before the birth.
         first_core_group.due = state.expected_delivery - timedelta(days=1)
-        first_core_group.reason = (f"before the expected birth on {state.expected_delivery} (000_7f04eaf80fcc0ebe.txt "
+        first_core_group.reason = (f"before the expected birth on {state.expected_delivery} ({DARLINGTON}, "
                                    "Unborn Child Protection Conference)")
     state.open_next(profile, "review", "first_review", held, "First review conference")
     state.open_next(profile, "core_assessment", "core_assessment", held)
@@ -261,7 +261,7 @@ def _visit_made(state, profile, event: VisitMade) -> Effect:
             f"No access to the child on {event.visited_on}: visit still due", event.visited_on, details,
             [Notice("line_manager", "no_access", f"No access to the child on case {state.case_ref}",
                     f"The lead social worker could not see the child on {event.visited_on}. "
-                    "Seed 000: the line manager and core group members must be informed.")],
+                    f"{DARLINGTON}: the line manager and core group members must be informed.")],
         )
     met = state.meet("visit", event.visited_on)
     state.open_next(profile, "visit", "visit_interval", event.visited_on, "Lead social worker visit")
@@ -337,7 +337,7 @@ def _plan_ended(state, profile, event: PlanEnded) -> Effect:
         effect.notices.append(Notice(
             "senior_child_protection_manager", "child_death",
             f"Death of a child subject to a plan: case {state.case_ref}",
-            "Seed 000: notify the safeguarding partnership and consider a Child Safeguarding Practice Review.",
+            f"{DARLINGTON}: notify the safeguarding partnership and consider a Child Safeguarding Practice Review.",
         ))
     return effect
 
@@ -349,7 +349,8 @@ def _end_plan(state: JourneyState, on: date, because: str, details: dict) -> Eff
     state.stage = Stage.CLOSED
     state.closed_because = because
     subject = f"Child protection plan ended: case {state.case_ref}"
-    body = f"The child protection plan ended on {on}: {because}. Section 17 support may continue (seed 002, 43)."
+    body = (f"The child protection plan ended on {on}: {because}. Section 17 support may continue "
+            f"({STAFFORDSHIRE}, Discontinuing the Child Protection Plan, paragraph 43).")
     # Seed 002, 47: every agency at the original conference, and health and education specifically.
     notices = [Notice(role, "plan_ended", subject, body) for role in ("all_agencies", "health", "education")]
     return Effect(f"Plan ended {on}: {because}", on, details, notices)
@@ -359,7 +360,8 @@ def _transfer_out_notified(state, profile, event: TransferOutNotified) -> Effect
     state.transfer_out_to = event.receiving_authority
     body = (f"The child on case {state.case_ref}, subject to a child protection plan, is moving permanently to "
             f"{event.receiving_authority}. The plan here ends only once the receiving authority confirms its "
-            "receiving-in conference decision (seed 002, 41).")
+            f"receiving-in conference decision ({STAFFORDSHIRE}, Discontinuing the Child Protection Plan, "
+            "paragraph 41).")
     subject = f"Transfer out: case {state.case_ref} to {event.receiving_authority}"
     return Effect(f"Transfer out to {event.receiving_authority} notified {event.notified_on}", event.notified_on,
                   {"receiving_authority": event.receiving_authority}, [

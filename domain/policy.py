@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from domain.calendars import FIRST_VERSION, latest_version
 
@@ -28,6 +28,29 @@ BASELINE_ID = "working-together-2023"
 #: The statutory guidance the baseline cites; every other citation names a seed file.
 STATUTORY_GUIDANCE = "Working Together to Safeguard Children 2023"
 SEED_FILE_PATTERN = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+
+#: Each source document as staff, parents and a procedures officer know it. Whatever people read (a
+#: deadline's reason, a letter, an error) names the document this way; the file name stays in the
+#: citation data (``Citation.source``, ``cpj policy show --json``) so a developer can find the text.
+DOCUMENT_NAMES: dict[str, str] = {
+    "000_7f04eaf80fcc0ebe.txt": "Darlington procedures",
+    "001_44af8c5cc8068718.txt": "Birmingham procedures (Section 6)",
+    "002_a2ea61cae8fecd8a.txt": "Staffordshire procedures (Part 6)",
+    # The document is section 6.1.4 and its citations give that number as their section.
+    "003_c63ac49730346b0c.txt": "Sefton procedures",
+    "004_080d30539bddd87c.txt": "Local guide for social workers",
+    STATUTORY_GUIDANCE: STATUTORY_GUIDANCE,
+}
+DARLINGTON = DOCUMENT_NAMES["000_7f04eaf80fcc0ebe.txt"]
+BIRMINGHAM = DOCUMENT_NAMES["001_44af8c5cc8068718.txt"]
+STAFFORDSHIRE = DOCUMENT_NAMES["002_a2ea61cae8fecd8a.txt"]
+SEFTON = DOCUMENT_NAMES["003_c63ac49730346b0c.txt"]
+LOCAL_GUIDE = DOCUMENT_NAMES["004_080d30539bddd87c.txt"]
+
+
+def document_name(source: str) -> str:
+    """A citation's source as people name it (an unknown file keeps its name rather than vanish)."""
+    return DOCUMENT_NAMES.get(source, source)
 
 
 class Unit(StrEnum):
@@ -106,8 +129,13 @@ class Citation(BaseModel):
             raise ValueError(f"a citation names a seed file (NNN_hash.txt) or {STATUTORY_GUIDANCE!r}, not {value!r}")
         return value
 
+    @property
+    def document(self) -> str:
+        return document_name(self.source)
+
     def __str__(self) -> str:
-        return f"{self.source} {self.section}"
+        """Where people find the rule: "Darlington procedures, Initial Child Protection Conference"."""
+        return f"{self.document}, {self.section}"
 
 
 class Rule(BaseModel):
@@ -120,11 +148,30 @@ class Rule(BaseModel):
     direction: Literal["after", "before"] = "after"
     citation: Citation
     note: str = ""
+    #: "3 months (91 days)": or this many calendar days, whichever falls due first (the stricter).
+    or_days: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _or_days_only_beside_a_calendar_unit(self) -> Rule:
+        if self.or_days is not None and self.unit not in (Unit.MONTHS, Unit.WEEKS):
+            raise ValueError(f"or_days qualifies a count in months or weeks, not in {self.unit.value}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_unset_or_days(self, handler):
+        # A rule without a day count dumps as it did before the field existed, so released
+        # snapshots, recorded inputs and API answers of such rules read the same.
+        data = handler(self)
+        if self.or_days is None:
+            data.pop("or_days", None)
+        return data
 
     def describe(self) -> str:
         unit = self.unit.value.replace("_", " ")
         if self.amount == 1:
             unit = unit.removesuffix("s")
+        if self.or_days is not None:
+            return f"{self.amount} {unit} or {self.or_days} day{'s' if self.or_days != 1 else ''} {self.direction}"
         return f"{self.amount} {unit} {self.direction}"
 
 

@@ -187,6 +187,68 @@ def policy_show(name: str, as_json: JsonOption = False) -> None:
                 typer.echo(f"{key:<36} {str(option.value):<24} {option.citation}")
 
 
+def _readings(profile) -> list[dict[str, str]]:
+    """One row per rule, then per option: what we read in which sentence of which document, and how."""
+    own = own_rule_keys(profile.id)
+    rows = []
+    for key, measures in KNOWN_RULES.items():
+        if key in profile.rules:
+            rule = profile.rules[key]
+            rows.append({"rule": key, "measures": measures, "timescale": rule.describe(),
+                         "document": rule.citation.document, "section": rule.citation.section,
+                         "source": rule.citation.source, "quote": rule.citation.quote,
+                         "reading": _reading(rule.note, None if key in own else profile.extends),
+                         "inherited_from": None if key in own else profile.extends})
+    for key, means in KNOWN_OPTIONS.items():
+        if key in profile.options:
+            option = profile.options[key]
+            value = option.value if not isinstance(option.value, bool) else ("yes" if option.value else "no")
+            rows.append({"rule": key, "measures": means, "timescale": str(value),
+                         "document": option.citation.document, "section": option.citation.section,
+                         "source": option.citation.source, "quote": option.citation.quote,
+                         "reading": "as written", "inherited_from": None})
+    return rows
+
+
+def _reading(note: str, inherited_from: str | None) -> str:
+    reading = note or "as written"
+    if inherited_from:
+        # An officer checks their own document line by line: say which lines it is not the source of.
+        return f"not from this authority's procedure: the {inherited_from} rule, {reading}"
+    return reading
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+@policy_app.command("readings")
+def policy_readings(
+    name: str,
+    markdown: Annotated[bool, typer.Option("--markdown", help="a Markdown table, to paste into a document")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Each rule as we read it from the authority's procedure, to check line by line against the document."""
+    profile = _profile(name)
+    rows = _readings(profile)
+    if as_json:
+        typer.echo(json.dumps({"policy": profile.pin, "authority": profile.authority, "readings": rows}, indent=2))
+        return
+    if markdown:
+        typer.echo("| What it measures | Timescale | Where | What it says | Our reading |")
+        typer.echo("|---|---|---|---|---|")
+        for row in rows:
+            cells = [row["measures"], row["timescale"], f"{row['document']}, {row['section']}", row["quote"],
+                     row["reading"]]
+            typer.echo("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        return
+    typer.echo(f"{profile.pin}: {profile.authority}: each rule, where it comes from, and how we read it")
+    for row in rows:
+        quote = _cell(row["quote"]).replace("**", "")
+        typer.echo(f"{row['measures']}: {row['timescale']} | {row['document']}, {row['section']} | "
+                   f"\"{quote}\" | {_cell(row['reading'])}")
+
+
 # -- deadlines ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi.responses import HTMLResponse
 
 from domain.deadlines import KINDS, Deadline, DeadlineStatus
-from domain.policy import profile_ids
+from domain.policy import DARLINGTON, profile_ids
 from domain.state import JourneyState, Stage
 from starter.client import JourneySummary
 from starter.web.conference import conference_section
@@ -150,8 +150,10 @@ def journey_page(
                                         f"{state.transfer_in.agreed_on}; their plan {plan_status}"))
     if state.expected_delivery:
         born = f"born {state.born_on}" if state.born_on else "not yet born"
-        premature = "; a premature birth is likely (seed 000: hold the conference earlier)" if (
-            state.premature_birth_likely) else ""
+        premature = ""
+        if state.premature_birth_likely:
+            premature = (f"; a premature birth is likely ({DARLINGTON}, Unborn Child Protection Conference: "
+                         "hold the conference earlier)")
         facts.append(("Expected delivery", f"{state.expected_delivery} ({born}){premature}"))
     if state.delay:
         facts.append(("Delay agreed", f"on {state.delay.agreed_on}, to {state.delay.new_target}: {state.delay.reasons}"))

@@ -69,7 +69,7 @@ def test_rules_in_months_weeks_days_and_hours() -> None:
 
 def test_a_rule_due_date_cites_its_source() -> None:
     due = england.due(date(2026, 12, 17), rule(15, Unit.WORKING_DAYS))
-    assert due.reason.endswith("(000_7f04eaf80fcc0ebe.txt test)")
+    assert due.reason.endswith("(Darlington procedures, test)")
 
 
 def test_months_hold_to_the_end_of_short_months() -> None:

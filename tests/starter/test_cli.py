@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
+from domain.policy import KNOWN_RULES, load_profile
 from starter.cli import app
 
 runner = CliRunner()
@@ -25,7 +27,8 @@ def test_deadlines_explain_the_icpc_date_over_christmas() -> None:
     out = cpj("deadlines", "--policy", "darlington", "--strategy-discussion", "2026-12-17")
     assert out.startswith("ICPC due by 2027-01-12: 15 working days after 2026-12-17, skipping 25 Dec, "
                           "28 Dec (Boxing Day observed), 1 Jan")
-    assert "000_7f04eaf80fcc0ebe.txt" in out
+    assert out.rstrip().endswith("(Darlington procedures, Initial Child Protection Conference)")
+    assert ".txt" not in out
 
 
 def test_deadlines_as_json_for_machines() -> None:
@@ -41,8 +44,48 @@ def test_policy_list_and_show() -> None:
     ids = {row["id"] for row in json.loads(cpj("policy", "list", "--json"))}
     assert {"darlington", "birmingham", "staffordshire", "sefton", "local-guide"} <= ids
     shown = cpj("policy", "show", "staffordshire")
-    assert "icpc_within" in shown and "002_a2ea61cae8fecd8a.txt" in shown
-    assert json.loads(cpj("policy", "show", "sefton", "--json"))["id"] == "sefton"
+    assert "first_core_group" in shown and "Staffordshire procedures (Part 6), Core Group Processes, paragraph 8" in shown
+    assert ".txt" not in shown
+    # Scripts and developers still find the text by its file name.
+    sefton = json.loads(cpj("policy", "show", "sefton", "--json"))
+    assert sefton["id"] == "sefton"
+    assert sefton["rules"]["first_review"]["citation"]["source"] == "003_c63ac49730346b0c.txt"
+
+
+def test_a_procedures_officer_can_check_darlington_readings_line_by_line() -> None:
+    lines = cpj("policy", "readings", "darlington").splitlines()
+    assert lines[0].startswith("darlington@") and "Darlington" in lines[0]
+    icpc = next(line for line in lines if line.startswith(KNOWN_RULES["icpc_within"]))
+    assert icpc.startswith(f"{KNOWN_RULES['icpc_within']}: 15 working days after | "
+                           "Darlington procedures, Initial Child Protection Conference | \"The ICPC should take place "
+                           "within 15 working days of the strategy discussion")
+    assert icpc.endswith("| as written")
+    transfer = next(line for line in lines if line.startswith(KNOWN_RULES["transfer_in_conference_within"]))
+    assert transfer.endswith("| Anchor is the agreement between the two authorities, not the date of the move.")
+    profile = load_profile("darlington")
+    assert len(lines) == 1 + len(profile.rules) + len(profile.options)
+    assert ".txt" not in "\n".join(lines)
+
+
+def test_the_readings_as_a_markdown_table_and_as_json() -> None:
+    table = cpj("policy", "readings", "darlington", "--markdown").splitlines()
+    assert table[0] == "| What it measures | Timescale | Where | What it says | Our reading |"
+    assert table[1] == "|---|---|---|---|---|"
+    assert all(row.startswith("| ") and row.endswith(" |") and row.count(" | ") == 4 for row in table[2:])
+    payload = json.loads(cpj("policy", "readings", "birmingham", "--json"))
+    icpc = next(row for row in payload["readings"] if row["rule"] == "icpc_within")
+    assert (icpc["document"], icpc["section"], icpc["source"]) == (
+        "Birmingham procedures (Section 6)", "3.2", "001_44af8c5cc8068718.txt")
+    traced = next(row for row in payload["readings"] if row["rule"] == "missing_child_traced")
+    assert traced["inherited_from"] == "working-together-2023"
+    assert traced["reading"].startswith("not from this authority's procedure")
+
+
+def test_the_readme_shows_darlington_readings_as_the_command_prints_them() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    copy = readme.split("<!-- readings: darlington -->\n", 1)[1].split("<!-- /readings -->", 1)[0]
+    assert copy == cpj("policy", "readings", "darlington", "--markdown"), (
+        "regenerate the README's table: .venv/bin/cpj policy readings darlington --markdown")
 
 
 def test_an_unknown_policy_is_a_clear_error() -> None:

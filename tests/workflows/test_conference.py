@@ -86,7 +86,7 @@ async def test_an_icpc_held_through_its_conference_puts_the_child_on_a_plan_and_
     meeting = state.meeting_on
     report = next(row for row in state.deadlines if row.kind == "report_to_chair")
     assert report.due == england.add_working_days(meeting, -3)  # Darlington: three working days before
-    assert "000_7f04eaf80fcc0ebe.txt" in report.reason
+    assert report.reason.endswith("(Darlington procedures, Information for a Conference)")
 
     await world.days_pass((meeting - await world.today()).days)
     state = await send(world, conference, held(meeting, [decision()], parents_present=False))
