@@ -17,3 +17,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$venv/bin/python" -c "import temporalio, starter.cli" # fail loudly if the install did not take
     echo "$want" > "$stamp"
 fi
+# These machines set PYTHONDONTWRITEBYTECODE, so nothing is cached by importing: compile once here
+# (only what changed), because the workflow sandbox imports the workflow modules for every new journey.
+"$venv/bin/python" -m compileall -q -j 0 "$root/domain" "$root/workflows" "$root/activities" "$root/starter" \
+    "$root/worker.py" >/dev/null || true
