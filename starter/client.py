@@ -186,13 +186,16 @@ def _encode_token(token: bytes | None) -> str | None:
     return base64.urlsafe_b64encode(token).decode().rstrip("=") if token else None
 
 
+BAD_PAGE_TOKEN = "that page token is not one this service gave; start again from the first page"
+
+
 def _decode_token(token: str | None) -> bytes | None:
     if not token:
         return None
     try:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
-        raise JourneyError("that page token is not one this service gave; start again from the first page") from None
+        raise JourneyError(BAD_PAGE_TOKEN) from None
 
 
 async def wall_clock() -> datetime:
@@ -367,15 +370,8 @@ class Journeys:
 
     async def _check_conference_ref_free(self, conference_ref: str) -> None:
         """A conference reference names one conference for ever: refuse a booking that reuses one."""
-        request = DescribeWorkflowExecutionRequest(
-            namespace=self.client.namespace,
-            execution=WorkflowExecution(workflow_id=conference_workflow_id(conference_ref)),
-        )
         try:
-            await self._bounded(
-                self.client.workflow_service.describe_workflow_execution(request, timeout=self.rpc_timeout),
-                f"looking up conference {conference_ref}", worker=False,
-            )
+            await self._describe(conference_workflow_id(conference_ref), f"looking up conference {conference_ref}")
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 return
@@ -424,9 +420,7 @@ class Journeys:
             await self._bounded(pages.fetch_next_page(), "listing journeys", worker=False)
         except RPCError as err:
             if err.status == RPCStatusCode.INVALID_ARGUMENT and page_token:
-                raise JourneyError(
-                    "that page token is not one this service gave; start again from the first page"
-                ) from err
+                raise JourneyError(BAD_PAGE_TOKEN) from err
             raise
         rows = []
         for execution in pages.current_page or []:
@@ -474,18 +468,21 @@ class Journeys:
         return err
 
     async def _status(self, case_ref: str) -> WorkflowExecutionStatus | None:
-        # The raw call: only the status is needed, not the decoded search attributes.
-        request = DescribeWorkflowExecutionRequest(
-            namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id_for(case_ref))
-        )
         try:
-            described = await self._bounded(
-                self.client.workflow_service.describe_workflow_execution(request, timeout=self.rpc_timeout),
-                f"looking up the journey for case {case_ref}", worker=False,
-            )
+            described = await self._describe(workflow_id_for(case_ref), f"looking up the journey for case {case_ref}")
         except RPCError:
             return None
         return WorkflowExecutionStatus(described.workflow_execution_info.status)
+
+    async def _describe(self, workflow_id: str, what: str):
+        """The raw describe call, bounded: only what Temporal itself knows, no search attributes decoded."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
+        return await self._bounded(
+            self.client.workflow_service.describe_workflow_execution(request, timeout=self.rpc_timeout),
+            what, worker=False,
+        )
 
     async def publish_calendar(self, version: str) -> int:
         """Tell every running journey and conference of calendar ``version`` (``cpj calendar publish``).

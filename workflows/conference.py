@@ -144,12 +144,8 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
                 # Each child's journey applies its own decision; a sibling's journey is another workflow.
                 outcome = conference.ConferenceDecision(
                     conference_ref=state.conference_ref, kind=state.kind, held_on=event.held_on, decision=decision)
-                if self._outbox_on:
-                    self._signal(workflow_id_for(decision.case_ref), CONFERENCE_DECIDED, outcome.model_dump(mode="json"),
-                                 f"Decision for case {decision.case_ref} sent to its journey")
-                else:
-                    await workflow.get_external_workflow_handle(workflow_id_for(decision.case_ref)).signal(
-                        CONFERENCE_DECIDED, outcome)
+                await self._signal(workflow_id_for(decision.case_ref), CONFERENCE_DECIDED,
+                                   outcome.model_dump(mode="json"), f"Decision for case {decision.case_ref} sent to its journey")
         return receipt
 
     @conference_held.validator

@@ -26,7 +26,6 @@ from __future__ import annotations
 from datetime import date
 
 from temporalio import workflow
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import plan
@@ -410,15 +409,10 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
             requested_on=event.booked_on, meeting_on=event.meeting_on, chair_ref=event.chair_ref,
             booked_by_event=event.event_id,
         )
-        summary = f"{event.kind.capitalize()} conference {event.conference_ref} for case {self._state.case_ref}"
-        if self._outbox_on:
-            self._start_child(CONFERENCE_WORKFLOW, conference_workflow_id(event.conference_ref),
-                              start.model_dump(mode="json"), summary, event.event_id)
-            return self._receipt(event)
-        await workflow.start_child_workflow(
-            CONFERENCE_WORKFLOW, start, id=conference_workflow_id(event.conference_ref),
-            # The record is finished weeks after the decision, whatever happens to this run of the journey.
-            parent_close_policy=ParentClosePolicy.ABANDON, static_summary=summary,
+        await self._start_child(
+            CONFERENCE_WORKFLOW, conference_workflow_id(event.conference_ref), start.model_dump(mode="json"),
+            f"{event.kind.capitalize()} conference {event.conference_ref} for case {self._state.case_ref}",
+            event.event_id,
         )
         return self._receipt(event)
 

@@ -177,10 +177,7 @@ class DeadlineKeeping:
             summary=summary,
             details={"policy": self._state.policy, **details},
         )
-        if self._outbox_on:
-            self._state.outbox.append(QueuedRecord(request=request))
-        else:
-            await self._write(request)
+        await self._queue_or_do(QueuedRecord(request=request))
 
     async def _notify(self, event_id: str, what: str, notice: Notice) -> None:
         """Send a notice; one that can never be sent is recorded, and the journey goes on."""
@@ -210,12 +207,19 @@ class DeadlineKeeping:
         await self._record(key, "notification_undelivered", london_date(workflow.now()),
                            f"Not delivered to {role.replace('_', ' ')}: {request.subject}", {"cause": cause})
 
-    def _signal(self, workflow_id: str, signal: str, payload: dict, summary: str) -> None:
-        self._state.outbox.append(QueuedSignal(workflow_id=workflow_id, signal=signal, payload=payload, summary=summary))
+    async def _signal(self, workflow_id: str, signal: str, payload: dict, summary: str) -> None:
+        await self._queue_or_do(QueuedSignal(workflow_id=workflow_id, signal=signal, payload=payload, summary=summary))
 
-    def _start_child(self, workflow_type: str, workflow_id: str, start: dict, summary: str, event_id: str) -> None:
-        self._state.outbox.append(QueuedChildStart(
+    async def _start_child(self, workflow_type: str, workflow_id: str, start: dict, summary: str, event_id: str) -> None:
+        await self._queue_or_do(QueuedChildStart(
             workflow_type=workflow_type, workflow_id=workflow_id, start=start, summary=summary, event_id=event_id))
+
+    async def _queue_or_do(self, effect) -> None:
+        """Queue ``effect`` for the main loop; a run from before the outbox does it now, as when recorded."""
+        if self._outbox_on:
+            self._state.outbox.append(effect)
+        else:
+            await self._carry_out(effect)
 
     # -- Carrying out the outbox -----------------------------------------------------------
 
