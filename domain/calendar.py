@@ -1,9 +1,9 @@
 """Working days in England, and every other way a procedure counts time.
 
 Pure and deterministic, so workflows may use it: bank holidays come from the
-shipped, versioned tables in ``domain.calendars`` (never from the ``holidays``
-library at run time), so a journey's working days change only when a new
-calendar version is published to it.
+versioned tables registered in ``domain.calendars`` (by ``shipped.calendars``, which
+reads the shipped files; never from the ``holidays`` library at run time), so a
+journey's working days change only when a new calendar version is published to it.
 
 Convention for "within N working days of D": the deadline is the Nth working day
 after D. D itself is day 0, whether or not it is a working day.

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import WorkingDayCalendar
 from domain.effects import QueuedEffect
-from domain.policy import BIRMINGHAM, DARLINGTON, LOCAL_GUIDE, Profile
+from domain.policy import Profile
 
 #: Deadlines are days in England: a deadline falls due at the end of its day, London time.
 LONDON = ZoneInfo("Europe/London")
@@ -69,26 +69,31 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "icpc": Kind("Initial child protection conference", "team_manager", "held",
                  "Agree a delay with reasons, or hold the conference."),
+    # Advice is the same for every authority: the deadline's reason names the rule, and the procedure, that set it.
     "visit": Kind("Lead social worker visit", "line_manager", "made",
-                  f"{DARLINGTON}: the line manager must know when the child cannot be seen."),
+                  "See the child, or record why the child could not be seen."),
     "bedroom_seen": Kind("Where the child sleeps seen", "line_manager", "done",
-                         f"{DARLINGTON}: at least every six weeks the lead social worker should see where the child sleeps."),
+                         "See where the child sleeps at the next visit."),
     "core_group": Kind("Core group meeting", "line_manager", "held", "Convene the core group."),
     "core_group_minutes": Kind("Core group minutes", "line_manager", "circulated", "Circulate the minutes."),
+    "plan_distributed": Kind("Plan distributed after the core group", "line_manager", "distributed",
+                             "Distribute the updated plan to the core group members, the child and the family."),
+    "plan_shared_with_family": Kind("Plan shared with the family", "line_manager", "shared",
+                                    "Share the plan with the family and the child."),
     "core_assessment": Kind("Core assessment", "team_manager", "completed", "Complete the core assessment."),
     "plan_lodged_with_chair": Kind("Plan lodged with the conference chair", "team_manager", "lodged",
                                    "Lodge the detailed plan with the chair."),
     "review": Kind("Review conference", "safeguarding_service_manager", "held",
-                   "A review may be brought forward but never postponed past its limit."),
+                   "Hold the review conference."),
     "review_invitations": Kind("Review conference invitations", "conference_chair", "sent", "Send the invitations."),
     "review_reports": Kind("Review conference reports", "conference_chair", "shared",
                            "Share the reports with the chair and parents."),
     "midway_meeting": Kind("Mid-way meeting", "conference_chair", "held", "Hold the mid-way meeting."),
     "child_traced": Kind("Missing child traced", "senior_child_protection_manager", "traced",
-                         f"{DARLINGTON}: if the child cannot be traced, inform the senior child protection manager."),
+                         "The child has not been traced: follow the missing children procedure."),
     # A conference (workflows/conference.py)
     "booking_consultation": Kind("Booking consultation with the conference chair", "team_manager", "held",
-                                 f"{LOCAL_GUIDE}: consult the duty chair and book the conference."),
+                                 "Consult the duty chair and book the conference."),
     "invitations": Kind("Conference invitations", "conference_chair", "sent",
                         "Send the written invitations, with the notice the procedure asks for."),
     "report_to_chair": Kind("Social worker's report to the chair", "team_manager", "sent",
@@ -97,24 +102,52 @@ KINDS: dict[str, Kind] = {
                               "Share the report with the parents (and the child where appropriate)."),
     "agency_reports": Kind("Agency reports to the chair", "conference_chair", "received", "Chase the agencies."),
     "transfer_report": Kind("Originating authority's report", "conference_chair", "received",
-                            f"{DARLINGTON}: the originating lead social worker reports five working days before."),
+                            "Chase the originating authority's lead social worker for the report."),
     "split_letters": Kind("Letters about the split conference", "conference_chair", "sent",
                           "Write to the parents about the separate parts."),
     "exclusion_decision": Kind("Chair's decision on an exclusion request", "safeguarding_service_manager", "made",
                                "Decide, and confirm the decision to the parent in writing."),
     "reconvene": Kind("Adjourned conference reconvened", "safeguarding_service_manager", "reconvened",
-                      f"{DARLINGTON}: another date, usually within a month, must be set immediately."),
+                      "Set another date for the conference now."),
     "decision_circulated": Kind("Conference decision circulated", "conference_chair", "circulated",
                                 "Notify everyone invited of the decision."),
     "absent_parents_told": Kind("Absent parents told the decision", "team_manager", "told",
-                                f"{BIRMINGHAM}: parents not at the conference are told by the end of the next working day."),
+                                "Tell the parents who were not at the conference what it decided."),
     "outline_plan_circulated": Kind("Outline plan circulated", "conference_chair", "circulated",
                                     "Circulate the outline plan to the core group."),
     "record_completed": Kind("Conference record completed", "conference_chair", "completed", "Complete the minutes."),
     "record_shared": Kind("Conference record shared", "team_manager", "shared",
                           "Share the record; the parents' copy is marked as theirs."),
     "record_amendments": Kind("Amendments to the record", "conference_chair", "accepted",
-                              f"{DARLINGTON}: amendments are accepted within 10 working days of receipt."),
+                              "Consider the amendments and answer them."),
+    "report_to_excluded_parent": Kind("Report given to the excluded parent", "team_manager", "given",
+                                      "Give the excluded parent a copy of the social worker's report."),
+    # A window, not a task: it closes quietly when it ends (domain.conference.close_window), so never escalates.
+    "record_amendments_window": Kind("Amendments to the record may be sent", "conference_chair", "closed",
+                                     "Those who received the record may send the chair amendments until then."),
+    # A complaint or disagreement about a conference (workflows/complaint.py)
+    "complaint_response": Kind("Service Manager's response to the complaint", "safeguarding_service_manager", "sent",
+                               "Record the concern, try to resolve it and respond."),
+    "complaint_acknowledgement": Kind("Complaint acknowledged to the complainant", "independent_scrutineer", "sent",
+                                      "Write to confirm that the matter has been received."),
+    "complaint_documents_considered": Kind("Complaint documents considered", "independent_scrutineer", "considered",
+                                           "Consider the minutes, reports and record of action taken."),
+    "complaint_written_response": Kind("Independent Scrutineer's written response", "independent_scrutineer", "sent",
+                                       "Respond in writing; the timescale runs from the initial receipt."),
+    "appeal_subcommittee": Kind("Appeal subcommittee meeting", "safeguarding_partnership", "held",
+                                "Decide whether there are grounds and, if so, convene the appeal subcommittee."),
+    "appeal_outcome": Kind("Appeal outcome to the complainant", "safeguarding_partnership", "sent",
+                           "Advise the complainant of the subcommittee's outcome."),
+    "complaint_informal_resolution": Kind("Chair's informal resolution of the complaint", "conference_chair", "ended",
+                                          "Resolve it, or tell the complainant they may complain formally in "
+                                          "writing."),
+    "complaint_panel_decision": Kind("Complaint panel's decision letter", "assistant_director", "sent",
+                                     "Convene the panel of three and send its decision."),
+    "icpc_disagreement_decision": Kind("Final decision on a disagreement about holding an ICPC",
+                                       "assistant_head_child_protection", "made",
+                                       "Make the final decision."),
+    "further_conference": Kind("Further conference after a disagreement", "assistant_head_child_protection", "held",
+                               "Hold the conference that was agreed."),
 }
 
 
@@ -230,8 +263,9 @@ def recount(table: DeadlineTable, profile: Profile, today: date, counted_with: s
 def icpc_deadline(profile: Profile, section_47_initiated_on: date, expected_delivery: date | None = None) -> Deadline:
     """The ICPC deadline: 15 working days (per profile) after the s47-initiating discussion.
 
-    For an unborn child, seed 000 wants the conference at least 3 months before the due date: the
-    earlier of the two, unless that day has already gone (a late referral keeps the 15 days).
+    For an unborn child, where the profile has ``unborn_conference_before_due_date``, the conference
+    is also due that long before the expected delivery: the earlier of the two, unless that day has
+    already gone (a late referral keeps the ICPC's own timescale).
     """
     icpc = _deadline(profile, "icpc", "Initial child protection conference", "icpc_within", section_47_initiated_on)
     if expected_delivery is None or "unborn_conference_before_due_date" not in profile.rules:
@@ -243,7 +277,7 @@ def icpc_deadline(profile: Profile, section_47_initiated_on: date, expected_deli
 
 
 def transfer_in_deadline(profile: Profile, agreed_on: date) -> Deadline:
-    """Seed 000: a transfer conference within 15 working days of the authorities' agreement."""
+    """A transfer-in conference, by the profile's ``transfer_in_conference_within`` from ``agreed_on``."""
     return _deadline(profile, "icpc", "Transfer-in conference", "transfer_in_conference_within", agreed_on)
 
 

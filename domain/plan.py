@@ -9,7 +9,11 @@ of the procedure and every rule here is testable without Temporal:
   :class:`Effect`: the record to write and the people to notify.
 
 Timescales are looked up in the journey's pinned profile by rule key
-(``domain.policy.KNOWN_RULES``); a rule the profile lacks sets no deadline.
+(``domain.policy.KNOWN_RULES``); a rule the profile lacks sets no deadline. What one
+authority's document adds (who is told, what is refused) is a profile option
+(``domain.policy.KNOWN_OPTIONS``), so a journey on another profile never applies it.
+A refusal is for what a document says "must" or "never"; a "should" timescale missed is
+accepted and marked late.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ from domain.events import (
     TransferOutNotified,
     VisitMade,
 )
-from domain.policy import DARLINGTON, STAFFORDSHIRE, Profile
-from domain.state import JourneyState, Stage
+from domain.policy import Option, Profile
+from domain.state import STAGE_WORDS, JourneyState, Stage
 
 
 class InvalidEvent(ValueError):
@@ -67,6 +71,12 @@ class Effect:
 
 
 # -- Deadlines ----------------------------------------------------------------
+
+
+def _option(profile: Profile, key: str) -> Option | None:
+    """The profile's option ``key`` if it is set (a false or empty option is no option)."""
+    option = profile.options.get(key)
+    return option if option is not None and option.value else None
 
 
 def _review_limit(state: JourneyState) -> Deadline:
@@ -100,11 +110,20 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
           "First lead social worker visit")
     state.open_next(profile, "core_group", "first_core_group", held, "First core group meeting")
     first_core_group = state.open_deadline("core_group")
-    if state.unborn and first_core_group is not None and state.expected_delivery <= first_core_group.due:
-        # Seed 000: for an unborn child the core group is expected to meet before the birth.
+    before_birth = _option(profile, "unborn_core_group_before_birth")
+    if (before_birth and state.unborn and first_core_group is not None
+            and state.expected_delivery <= first_core_group.due):
         first_core_group.due = state.expected_delivery - timedelta(days=1)
-        first_core_group.reason = (f"before the expected birth on {state.expected_delivery} ({DARLINGTON}, "
-                                   "Unborn Child Protection Conference)")
+        first_core_group.reason = f"before the expected birth on {state.expected_delivery} ({before_birth.citation})"
+    shared = _option(profile, "plan_shared_with_family_by_first_core_group")
+    if shared and first_core_group is not None:
+        # "At or before the first core group": due with that meeting's deadline, and earlier if it meets earlier.
+        state.supersede("plan_shared_with_family")
+        state.deadlines.append(Deadline(
+            kind="plan_shared_with_family", label=KINDS["plan_shared_with_family"].label, rule="first_core_group",
+            due=first_core_group.due, anchor=first_core_group.anchor,
+            reason=f"at or before the first core group meeting, due {first_core_group.due} ({shared.citation})",
+        ))
     state.open_next(profile, "review", "first_review", held, "First review conference")
     state.open_next(profile, "core_assessment", "core_assessment", held)
     state.open_next(profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
@@ -118,7 +137,8 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
 def check(state: JourneyState, profile: Profile, event) -> None:
     """Raise :class:`InvalidEvent` if ``event`` cannot happen now; changes nothing."""
     if state.stage is not Stage.ON_PLAN:
-        raise InvalidEvent(f"{event.type} is accepted only while the child is on a plan (stage {state.stage.value})")
+        raise InvalidEvent(f"{event.title} is not accepted now: this journey is {STAGE_WORDS[state.stage]} "
+                           "(it is accepted while the child is on a child protection plan)")
     if state.plan_started_on is None:
         raise InvalidEvent("this journey's plan began before plan events were tracked; it takes none")
     on = event_date(event)
@@ -129,14 +149,17 @@ def check(state: JourneyState, profile: Profile, event) -> None:
         checker(state, profile, event)
 
 
-def _check_core_group(state: JourneyState, profile: Profile, event: CoreGroupHeld) -> None:
-    if event.next_meeting_on and "core_group_interval" in profile.rules:
-        limit = calendar_of(profile).due(event.held_on, profile.rule("core_group_interval")).due
-        if event.next_meeting_on > limit:
-            raise InvalidEvent(
-                f"next_meeting_on {event.next_meeting_on} is later than the core group interval allows ({limit}: "
-                f"{profile.rule('core_group_interval').describe()} the meeting, {profile.rule('core_group_interval').citation})"
-            )
+def _check_cover(state: JourneyState, profile: Profile, event: LeadSocialWorkerCover) -> None:
+    told = _option(profile, "parents_told_of_lead_social_worker_cover")
+    if told and not event.parents_informed:
+        raise InvalidEvent(f"parents and child must be informed of the planned absence and its cover ({told.citation})")
+
+
+def _check_plan_ended(state: JourneyState, profile: Profile, event: PlanEnded) -> None:
+    confirmed = _option(profile, "plan_ends_on_move_once_receiving_conference_confirmed")
+    if confirmed and event.reason is EndingReason.MOVED_TO_ANOTHER_AUTHORITY and not event.receiving_conference_confirmed:
+        raise InvalidEvent("a plan ends on a permanent move only once the receiving authority confirms its "
+                           f"receiving-in conference decision ({confirmed.citation})")
 
 
 def _check_task(state: JourneyState, profile: Profile, event: TaskCompleted) -> None:
@@ -148,10 +171,11 @@ def _check_review_scheduled(state: JourneyState, profile: Profile, event: Review
     limit = _review_limit(state)
     if event.review_date < event.scheduled_on:
         raise InvalidEvent("review_date is before the day it was scheduled")
-    if limit is not None and event.review_date > limit.due:
+    never = _option(profile, "review_never_postponed_past_limit")
+    if never and limit is not None and event.review_date > limit.due:
         raise InvalidEvent(
             f"the review cannot be postponed past {limit.due} ({limit.reason}); "
-            "a review may be brought forward but never put back past its limit"
+            f"a review may be brought forward but never put back past its limit ({never.citation})"
         )
 
 
@@ -192,7 +216,8 @@ def _check_child_missing(state: JourneyState, profile: Profile, event: ChildMiss
 
 
 _CHECKS = {
-    CoreGroupHeld: _check_core_group,
+    LeadSocialWorkerCover: _check_cover,
+    PlanEnded: _check_plan_ended,
     TaskCompleted: _check_task,
     ReviewScheduled: _check_review_scheduled,
     ReviewHeld: _check_review_held,
@@ -202,12 +227,8 @@ _CHECKS = {
 
 
 def event_date(event) -> date:
-    """The day an event happened, whatever the event calls it."""
-    for name in ("held_on", "visited_on", "named_on", "absent_from", "recorded_on", "completed_on", "notified_on",
-                 "scheduled_on", "ended_on", "reported_on", "found_on", "occurred_on"):
-        if hasattr(event, name):
-            return getattr(event, name)
-    raise TypeError(f"{type(event).__name__} has no date")  # pragma: no cover - every event has one
+    """The day an event happened: each event knows which of its fields that is."""
+    return event.day
 
 
 # -- Applying events --------------------------------------------------------------
@@ -228,7 +249,8 @@ def _lead_social_worker_cover(state, profile, event: LeadSocialWorkerCover) -> E
     return Effect(
         f"Lead social worker absent {event.absent_from} to {event.absent_to}; cover {event.cover_staff_ref}",
         event.absent_from,
-        {"cover_staff_ref": event.cover_staff_ref, "absent_to": event.absent_to.isoformat(), "parents_informed": True},
+        {"cover_staff_ref": event.cover_staff_ref, "absent_to": event.absent_to.isoformat(),
+         "parents_informed": event.parents_informed},
     )
 
 
@@ -244,25 +266,35 @@ def _core_group_held(state, profile, event: CoreGroupHeld) -> Effect:
     met = state.meet("core_group", event.held_on)
     state.open_next(profile, "core_group", "core_group_interval", event.held_on, "Core group meeting")
     state.open_next(profile, "core_group_minutes", "core_group_minutes", event.held_on)
+    state.open_next(profile, "plan_distributed", "plan_distributed_after_core_group", event.held_on)
+    shared = state.open_deadline("plan_shared_with_family")
+    if shared is not None and event.held_on < shared.due:
+        # The first core group met before its deadline: the plan was to be shared by this meeting.
+        option = profile.options.get("plan_shared_with_family_by_first_core_group")
+        shared.due = event.held_on
+        shared.reason = (f"at or before the first core group meeting, held {event.held_on}"
+                         + (f" ({option.citation})" if option else ""))
     late = met is not None and met.status is DeadlineStatus.MET_LATE
-    return Effect(
-        f"Core group held {event.held_on}" + (f" (late: due {met.due})" if late else ""),
-        event.held_on,
-        {"attended": event.attended, "decisions": event.decisions, "actions": event.actions,
-         "next_meeting_on": event.next_meeting_on.isoformat() if event.next_meeting_on else None, "late": late},
-    )
+    summary = f"Core group held {event.held_on}" + (f" (late: due {met.due})" if late else "")
+    details = {"attended": event.attended, "decisions": event.decisions, "actions": event.actions,
+               "next_meeting_on": event.next_meeting_on.isoformat() if event.next_meeting_on else None, "late": late}
+    interval = state.open_deadline("core_group")
+    if event.next_meeting_on and interval is not None and event.next_meeting_on > interval.due:
+        # The interval is a "should": a later meeting is accepted, and its deadline stays where the rule puts it.
+        details["next_meeting_after"] = interval.due.isoformat()
+        summary += f"; next meeting {event.next_meeting_on} is after it is due ({interval.due})"
+    return Effect(summary, event.held_on, details)
 
 
 def _visit_made(state, profile, event: VisitMade) -> Effect:
     details = {"outcome": event.outcome, "seen_alone": event.seen_alone, "bedroom_seen": event.bedroom_seen}
     if event.outcome == "no_access":
-        # Seed 000: difficulty getting access to the child goes to the line manager; the visit is still owed.
-        return Effect(
-            f"No access to the child on {event.visited_on}: visit still due", event.visited_on, details,
-            [Notice("line_manager", "no_access", f"No access to the child on case {state.case_ref}",
-                    f"The lead social worker could not see the child on {event.visited_on}. "
-                    f"{DARLINGTON}: the line manager and core group members must be informed.")],
-        )
+        told = _option(profile, "no_access_told_to_line_manager")
+        notices = [Notice("line_manager", "no_access", f"No access to the child on case {state.case_ref}",
+                          f"The lead social worker could not see the child on {event.visited_on}. "
+                          f"{told.citation}: the line manager and core group members must be informed.")] if told else []
+        return Effect(f"No access to the child on {event.visited_on}: visit still due", event.visited_on, details,
+                      notices)
     met = state.meet("visit", event.visited_on)
     state.open_next(profile, "visit", "visit_interval", event.visited_on, "Lead social worker visit")
     if event.bedroom_seen:
@@ -282,6 +314,7 @@ def _task_completed(state, profile, event: TaskCompleted) -> Effect:
 
 
 def _review_scheduled(state, profile, event: ReviewScheduled) -> Effect:
+    limit = _review_limit(state)
     state.review_date = event.review_date
     state.open_next(profile, "review_invitations", "review_invitation_notice", event.review_date)
     state.open_next(profile, "review_reports", "review_reports_before_conference", event.review_date)
@@ -289,10 +322,15 @@ def _review_scheduled(state, profile, event: ReviewScheduled) -> Effect:
     summary = f"Review conference booked for {event.review_date}"
     if early:
         summary += f", brought forward: {event.brought_forward_because.value.replace('_', ' ')}"
-    return Effect(summary, event.scheduled_on, {
+    details = {
         "review_date": event.review_date.isoformat(),
         "brought_forward_because": event.brought_forward_because.value if early else None,
-    })
+    }
+    if limit is not None and event.review_date > limit.due:
+        # Where the procedure only says "should", a review booked past its limit is accepted; it will be held late.
+        details["after_limit"] = limit.due.isoformat()
+        summary += f", after its limit {limit.due}: it will be held late"
+    return Effect(summary, event.scheduled_on, details)
 
 
 def _review_held(state, profile, event: ReviewHeld) -> Effect:
@@ -308,8 +346,7 @@ def _review_held(state, profile, event: ReviewHeld) -> Effect:
                "late": met is not None and met.status is DeadlineStatus.MET_LATE}
     if event.outcome == "end_plan":
         details["exceptional_circumstance"] = event.exceptional_circumstance
-        effect = _end_plan(state, event.held_on, "the review conference ended the plan", details)
-        return effect
+        return _end_plan(state, profile, event.held_on, "the review conference ended the plan", details)
     if event.outcome == "change_category":
         details["from_category"], details["category"] = state.category, event.category
         state.category = event.category
@@ -330,44 +367,52 @@ def _review_held(state, profile, event: ReviewHeld) -> Effect:
 def _plan_ended(state, profile, event: PlanEnded) -> Effect:
     reason = event.reason.value.replace("_", " ")
     details = {"reason": event.reason.value}
-    effect = _end_plan(state, event.ended_on, f"plan ended: {reason}", details)
+    effect = _end_plan(state, profile, event.ended_on, f"plan ended: {reason}", details)
     if event.reason is EndingReason.DIED:
-        # Seed 000: the senior manager is told, and a practice review considered.
-        details["consider_practice_review"] = True
-        effect.notices.append(Notice(
-            "senior_child_protection_manager", "child_death",
-            f"Death of a child subject to a plan: case {state.case_ref}",
-            f"{DARLINGTON}: notify the safeguarding partnership and consider a Child Safeguarding Practice Review.",
-        ))
+        # Who is told of a death, and what they do, is each authority's own route.
+        review = _option(profile, "practice_review_considered_on_death")
+        if review:
+            details["consider_practice_review"] = True
+        route = _option(profile, "child_death_notified_to")
+        if route:
+            effect.notices.append(Notice(
+                str(route.value), "child_death", f"Death of a child subject to a plan: case {state.case_ref}",
+                f"{route.citation}: {route.citation.quote}"
+                + (f" {review.citation}: {review.citation.quote}" if review else ""),
+            ))
     return effect
 
 
-def _end_plan(state: JourneyState, on: date, because: str, details: dict) -> Effect:
+def _end_plan(state: JourneyState, profile: Profile, on: date, because: str, details: dict) -> Effect:
     for row in state.deadlines:
         if row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE):
             row.status = DeadlineStatus.CANCELLED
     state.stage = Stage.CLOSED
     state.closed_because = because
-    subject = f"Child protection plan ended: case {state.case_ref}"
-    body = (f"The child protection plan ended on {on}: {because}. Section 17 support may continue "
-            f"({STAFFORDSHIRE}, Discontinuing the Child Protection Plan, paragraph 43).")
-    # Seed 002, 47: every agency at the original conference, and health and education specifically.
-    notices = [Notice(role, "plan_ended", subject, body) for role in ("all_agencies", "health", "education")]
+    notices = []
+    told = _option(profile, "plan_end_notifies_agencies_health_education")
+    if told:
+        subject = f"Child protection plan ended: case {state.case_ref}"
+        body = (f"The child protection plan ended on {on}: {because}. Every agency at the conference that made "
+                f"the plan, health and education are told ({told.citation}).")
+        notices = [Notice(role, "plan_ended", subject, body) for role in ("all_agencies", "health", "education")]
     return Effect(f"Plan ended {on}: {because}", on, details, notices)
 
 
 def _transfer_out_notified(state, profile, event: TransferOutNotified) -> Effect:
     state.transfer_out_to = event.receiving_authority
     body = (f"The child on case {state.case_ref}, subject to a child protection plan, is moving permanently to "
-            f"{event.receiving_authority}. The plan here ends only once the receiving authority confirms its "
-            f"receiving-in conference decision ({STAFFORDSHIRE}, Discontinuing the Child Protection Plan, "
-            "paragraph 41).")
+            f"{event.receiving_authority}.")
+    confirmed = _option(profile, "plan_ends_on_move_once_receiving_conference_confirmed")
+    if confirmed:
+        body += (" The plan here ends only once the receiving authority confirms its receiving-in conference "
+                 f"decision ({confirmed.citation}).")
     subject = f"Transfer out: case {state.case_ref} to {event.receiving_authority}"
+    routes = (("transfer_out_register_notified", "child_protection_register"),
+              ("transfer_out_receiving_authority_contacted", "receiving_authority"))
+    notices = [Notice(role, "transfer_out", subject, body) for key, role in routes if _option(profile, key)]
     return Effect(f"Transfer out to {event.receiving_authority} notified {event.notified_on}", event.notified_on,
-                  {"receiving_authority": event.receiving_authority}, [
-                      Notice("child_protection_register", "transfer_out", subject, body),
-                      Notice("receiving_authority", "transfer_out", subject, body),
-                  ])
+                  {"receiving_authority": event.receiving_authority}, notices)
 
 
 def _child_missing(state, profile, event: ChildMissing) -> Effect:

@@ -1,29 +1,26 @@
 """Authority policy profiles: every timescale as data, each rule citing its source.
 
-A profile is a TOML file in ``domain/profiles/``. Authority profiles extend the
+The schema and rule registry; pure. A profile is a TOML file that ``shipped.profiles``
+reads and resolves (``load_profile``). Authority profiles extend the
 ``working-together-2023`` baseline and override what their local procedure says,
 so a rule the local procedure is silent on still has a cited statutory default.
 
 A journey pins a *released* profile (``domain.released``: the resolved snapshot of
-each version, shipped with the code), so editing a file here never changes a
+each version, shipped with the code), so editing a profile file never changes a
 running journey; a changed profile needs a new version and a release.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from domain.calendars import FIRST_VERSION, latest_version
+from domain.calendars import FIRST_VERSION
 
-PROFILES_DIR = Path(__file__).parent / "profiles"
 BASELINE_ID = "working-together-2023"
 #: The statutory guidance the baseline cites; every other citation names a seed file.
 STATUTORY_GUIDANCE = "Working Together to Safeguard Children 2023"
@@ -83,13 +80,17 @@ KNOWN_RULES: dict[str, str] = {
     "outline_plan_circulated": "outline or initial child protection plan circulated, after the conference",
     "record_completed": "conference record (minutes) completed, after the conference",
     "record_shared": "conference record shared with parents and agencies, after the conference",
-    "record_amendments": "amendments to the record accepted, after receipt",
+    "record_amendments": "amendments to the record sent to the chair, after receipt of the record",
+    "record_circulated_before_next_review": "conference record circulated, before the next review conference",
+    "report_to_excluded_parent_before_conference": "social worker's report to a parent excluded from an initial conference, before it",
+    "report_to_excluded_parent_before_review": "social worker's report to a parent excluded from a review conference, before it",
     "grading_escalation": "low overall grading escalated to the service manager, after the conference",
     # The plan
     "first_core_group": "first core group meeting after the initial conference",
     "core_group_interval": "interval between core group meetings",
     "core_group_after_review": "core group meeting after a review conference",
     "core_group_minutes": "core group minutes circulated after the meeting",
+    "plan_distributed_after_core_group": "the child protection plan distributed after each core group meeting",
     "core_assessment": "core assessment completed",
     "plan_lodged_with_chair": "detailed plan lodged with the conference chair after the conference",
     "first_visit": "first lead social worker visit after the initial conference",
@@ -180,17 +181,54 @@ class Option(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: bool | int | str
+    #: A flag, a number, a role, a list (who, which grounds) or a list by conference kind. bool comes
+    #: first so true/false stay booleans; existing values serialise as before.
+    value: bool | int | str | list[str] | dict[str, list[str]]
     citation: Citation
 
 
 KNOWN_OPTIONS: dict[str, str] = {
+    # Conferences: what one authority's document (or Working Together) asks of the meeting
+    "chair_independent_of_the_case": "the conference chair has no operational or line management responsibility for the case",
+    "child_advocacy_offered_over_age": "a child older than this is offered an independent advocate (recorded when not)",
+    "must_invite": "who must be invited to a conference, by its kind (invitations without them are refused)",
+    "should_invite": "who should be invited to a conference, by its kind (invitations without them are recorded)",
+    "exclusion_grounds": "the grounds on which the chair may exclude a parent",
+    "late_exclusion_request_refused": "a request to exclude a parent after exclusion_request_notice is refused, not marked late",
+    "exclusion_decided_before_conference": "the chair decides on an exclusion request by the working day before the conference",
+    "exclusion_decision_in_writing": "the chair's decision on an exclusion is confirmed to the parent in writing",
+    "split_conference_gap_minutes": "the least break, in minutes, between the parts of a split conference (a shorter one is recorded)",
+    "quorum_other_agencies": "agencies with direct contact, besides children's social care, a quorate conference needs",
+    "inquorate_proceed_reasons": "the reasons for which the chair may proceed although the conference is not quorate",
+    "inquorate_proceeding_notified_to": "the role told when a conference proceeded although not quorate",
+    "early_review_considered_when_inquorate": "an early review is considered when a conference proceeded although not quorate",
+    "decision_by_majority_of_agencies": "the decision on a plan follows the majority of agencies",
+    "review_reports_go_to": "who the reports before a review conference go to (chair, parents) by review_reports_before_conference",
+    "parents_copy_marked": "the parents' copy of the conference record is marked as theirs on every page",
+    "low_grading_escalated_at_most": "an overall grading at or below this is escalated to the service manager",
+    "legacy_amendments_counted_from_their_arrival":
+        "(journeys begun before 2026-11 only) the record_amendments deadline runs from the amendments' arrival",
     "chair_has_casting_vote": "where agencies are split, the chair decides",
     "neglect_plan_not_ended_at_first_review": "a plan under neglect may not end at the first review",
     "plan_not_ended_at_first_review": "a plan ends at the first review only in exceptional circumstances",
     "plan_end_needs_chair_endorsement": "ending a plan needs the chair's endorsement",
     "review_never_postponed_past_limit": "a review may be brought forward but never postponed past its limit",
     "midway_meeting_between_conferences": "the chair holds a mid-way meeting between conferences",
+    # The plan: who is told, and what the plan refuses, where one authority's document says so
+    "parents_told_of_lead_social_worker_cover": "parents and child are told of the lead social worker's planned absence",
+    "plan_ends_on_move_once_receiving_conference_confirmed":
+        "a plan ends on a permanent move only once the receiving authority confirms its conference decision",
+    "plan_end_notifies_agencies_health_education": "when a plan ends, every agency, health and education are told",
+    "child_death_notified_to": "the role told when a child on a plan dies (the authority's own route)",
+    "practice_review_considered_on_death": "a child safeguarding practice review is considered when a child dies",
+    "no_access_told_to_line_manager": "no access to the child on a visit is reported to the line manager",
+    "unborn_core_group_before_birth": "for an unborn child the core group meets before the expected birth",
+    "transfer_out_register_notified": "a child moving away: the register custodian is notified",
+    "transfer_out_receiving_authority_contacted": "a child moving away: the receiving authority is contacted",
+    "plan_shared_with_family_by_first_core_group": "the plan is shared with the family at or before the first core group",
+    # Complaints and disagreements about a conference (domain/complaints.py)
+    "complaint_process": "the complaints procedure the authority runs: 'darlington' (service manager, independent "
+                         "scrutineer, appeal subcommittee) or 'birmingham' (the chair informally, then a panel of three)",
 }
 
 
@@ -240,44 +278,3 @@ class Profile(BaseModel):
             return self.rules[key]
         except KeyError:
             raise KeyError(f"profile {self.pin} has no rule {key!r}") from None
-
-
-class PolicyNotFound(LookupError):
-    pass
-
-
-def _read(profile_id: str) -> dict:
-    path = PROFILES_DIR / f"{profile_id}.toml"
-    if not path.is_file():
-        raise PolicyNotFound(f"no policy profile {profile_id!r}; known: {', '.join(profile_ids())}")
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def profile_ids() -> list[str]:
-    return sorted(path.stem for path in PROFILES_DIR.glob("*.toml"))
-
-
-def load_profile(profile_id: str) -> Profile:
-    """Load a profile, resolved, counting with the newest shipped calendar (what a new journey starts on)."""
-    return _resolved(profile_id).model_copy(update={"calendar_version": latest_version()})
-
-
-@cache
-def _resolved(profile_id: str) -> Profile:
-    """A profile with what it inherits from the profile it extends."""
-    raw = _read(profile_id)
-    if "calendar_version" in raw:
-        raise ValueError(f"profile {profile_id!r} names a calendar_version: the calendar is not policy, "
-                         "journeys take the newest shipped one")
-    parent_id = raw.get("extends")
-    if parent_id:
-        parent = _resolved(parent_id)
-        raw["rules"] = {**parent.model_dump(mode="json")["rules"], **raw.get("rules", {})}
-        raw["options"] = {**parent.model_dump(mode="json")["options"], **raw.get("options", {})}
-    return Profile.model_validate(raw)
-
-
-def own_rule_keys(profile_id: str) -> set[str]:
-    """Rules a profile states itself, as opposed to those it inherits."""
-    return set(_read(profile_id).get("rules", {}))

@@ -1,14 +1,15 @@
 """Released policy profiles: what a journey's input pins, ``id@version#digest``.
 
-Each released version of a profile is shipped as its resolved snapshot,
-``domain/profiles/released/<id>@<version>.json``, written once by
-``scripts/release_profiles.py`` and never changed: a running journey resolves its
-pin here, so its input carries a few dozen characters rather than the whole
-profile, and an edited profile file cannot reach it. The digest (sha256 of the
-snapshot's canonical JSON, first 16 hex) catches a snapshot changed after release.
+Each released version of a profile is shipped as its resolved snapshot, written
+once by ``scripts/release_profiles.py`` and never changed (``shipped.released``
+reads them when first imported and registers them here): a running journey
+resolves its pin here, so its input carries a few dozen characters rather than the
+whole profile, and an edited profile file cannot reach it. The digest (sha256 of
+the snapshot's canonical JSON, first 16 hex) catches a snapshot changed after
+release.
 
-The snapshots are read once, when this module is first imported; the module is
-passed through the workflow sandbox, so no workflow reads a file.
+Pure: no workflow reads a file. A pin nobody registered is refused, with a hint
+to import ``shipped`` when nothing is registered at all.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import BaseModel, model_validator
 
 from domain.calendars import is_shipped
-from domain.policy import PROFILES_DIR, Profile
+from domain.policy import Profile
 
-RELEASED_DIR = PROFILES_DIR / "released"
 _PIN = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)@(?P<version>[^#@\s]+)#(?P<digest>[0-9a-f]{16})$")
 
 
@@ -52,33 +51,17 @@ def digest(snapshot: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def snapshot_text(profile: Profile) -> str:
-    """The file a release writes (``scripts/release_profiles.py``)."""
-    snapshot = canonical(profile)
-    document = {"pin": f"{profile.pin}#{digest(snapshot)}", "profile": snapshot}
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+#: id@version -> its released snapshot, every version ever released, as ``shipped.released`` registers them.
+RELEASED: dict[str, Released] = {}
 
 
-def snapshot_path(profile: Profile) -> Path:
-    return RELEASED_DIR / f"{profile.pin}.json"
-
-
-def _load(path: Path) -> Released:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    # The digest is of the file's own data, so a later field with a default cannot change it.
-    released = Released(Profile.model_validate(document["profile"]), digest(document["profile"]))
-    if path.stem != released.profile.pin:
-        raise ValueError(f"{path.name} holds {released.profile.pin}; a snapshot is named after its id@version")
-    if document["pin"] != released.pin:
-        raise ValueError(f"{path.name} was changed after its release (its digest is now {released.digest}, "
-                         f"it was released as {document['pin']}); restore it: released profiles never change")
-    return released
-
-
-#: id@version -> its released snapshot, every version ever released.
-RELEASED: dict[str, Released] = {
-    released.profile.pin: released for released in map(_load, sorted(RELEASED_DIR.glob("*@*.json")))
-}
+def register(released: Released) -> None:
+    """Make a release resolvable; another snapshot under a pin already registered is refused."""
+    known = RELEASED.get(released.profile.pin)
+    if known is not None and known.digest != released.digest:
+        raise ValueError(f"{released.profile.pin} is already registered as {known.pin}, not {released.pin}: "
+                         "released profiles never change")
+    RELEASED[released.profile.pin] = released
 
 
 def release_of(profile: Profile) -> Released | None:
@@ -96,12 +79,13 @@ def resolve(pin: str, calendar_version: str | None = None) -> Profile:
         raise PolicyPinError(f"policy pin {pin!r} is not of the form id@version#digest")
     released = RELEASED.get(f"{match['id']}@{match['version']}")
     if released is None:
-        raise PolicyPinError(f"no released profile {match['id']}@{match['version']} (pin {pin}); released: "
-                             f"{', '.join(sorted(RELEASED))}")
+        known = (f"released: {', '.join(sorted(RELEASED))}" if RELEASED else
+                 "no release is registered: import shipped (it registers the shipped snapshots) first")
+        raise PolicyPinError(f"no released profile {match['id']}@{match['version']} (pin {pin}); {known}")
     if released.digest != match["digest"]:
         raise PolicyPinError(f"policy pin {pin} does not match the released snapshot of {released.profile.pin} "
                              f"(digest {released.digest}): a released profile was changed; restore "
-                             f"{RELEASED_DIR.name}/{released.profile.pin}.json")
+                             f"shipped/profiles/released/{released.profile.pin}.json")
     if calendar_version is None:
         return released.profile
     if not is_shipped(calendar_version):

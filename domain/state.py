@@ -28,6 +28,15 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
+#: Where a journey stands, as the end of "this journey is ...": for refusals staff read.
+STAGE_WORDS = {
+    Stage.AWAITING_SECTION_47: "waiting for a strategy discussion that initiates a section 47 enquiry",
+    Stage.AWAITING_ICPC: "waiting for its initial child protection conference",
+    Stage.ON_PLAN: "on a child protection plan",
+    Stage.CLOSED: "closed",
+}
+
+
 class JourneyState(DeadlineTable):
     """What a journey knows about itself (its deadline table comes from ``DeadlineTable``)."""
 

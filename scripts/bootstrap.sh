@@ -19,5 +19,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 # These machines set PYTHONDONTWRITEBYTECODE, so nothing is cached by importing: compile once here
 # (only what changed), because the workflow sandbox imports the workflow modules for every new journey.
-"$venv/bin/python" -m compileall -q -j 0 "$root/domain" "$root/workflows" "$root/activities" "$root/starter" \
+"$venv/bin/python" -m compileall -q -j 0 "$root/domain" "$root/shipped" "$root/workflows" "$root/activities" "$root/starter" \
     "$root/worker.py" >/dev/null || true

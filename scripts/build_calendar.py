@@ -1,6 +1,6 @@
 """Ship a new version of the calendar: England's bank holidays as the installed ``holidays`` gives them.
 
-Journeys count working days with a shipped, immutable table (``domain/calendars/``),
+Journeys count working days with a shipped, immutable table (``shipped/calendars/``),
 never with the library itself, so upgrading ``holidays`` cannot move a running
 journey's dates. When the library (or an announcement of a one-off bank holiday)
 changes the table, run:
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import holidays  # noqa: E402
 
-from domain import calendars  # noqa: E402
+from shipped import calendars  # noqa: E402
 
 
 def plain_name(name: str) -> str:

@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from activities.db import make_engine  # noqa: E402
 from activities.notify import FileSender  # noqa: E402
+import shipped  # noqa: E402, F401  (the calendars and released profiles the journeys count with)
 from domain.deadlines import london_date  # noqa: E402
 from domain.events import (  # noqa: E402
     ChildFound,

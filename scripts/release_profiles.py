@@ -1,8 +1,8 @@
 """Release the profiles: write the resolved snapshot of every profile version not yet released.
 
 A journey's input pins ``id@version#digest`` and resolves it against these
-snapshots (``domain/released.py``). After editing a profile (or the baseline it
-extends), raise its ``version`` and run:
+snapshots (``shipped/profiles/released/``, read by ``shipped/released.py``). After
+editing a profile (or the baseline it extends), raise its ``version`` and run:
 
     .venv/bin/python scripts/release_profiles.py
 
@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from domain.policy import load_profile, profile_ids  # noqa: E402
-from domain.released import RELEASED, canonical, snapshot_path, snapshot_text  # noqa: E402
+from domain.released import canonical  # noqa: E402
+from shipped.profiles import load_profile, profile_ids  # noqa: E402
+from shipped.released import RELEASED, snapshot_path, snapshot_text  # noqa: E402
 
 
 def main() -> int:

@@ -19,13 +19,14 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from typer.core import TyperGroup
 
-from domain.calendars import SHIPPED, is_shipped, latest_version, version_key
+from shipped.calendars import SHIPPED, is_shipped, latest_version, version_key
 from domain.deadlines import calendar_for, icpc_deadline
 from domain.events import (
     CaseRef, Category, ConferenceNotRequired, ConferenceRef, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, TransferIn,
 )
-from domain.policy import KNOWN_OPTIONS, KNOWN_RULES, PolicyNotFound, load_profile, own_rule_keys, profile_ids
+from domain.policy import KNOWN_OPTIONS, KNOWN_RULES
 from domain.state import Stage
+from shipped.profiles import PolicyNotFound, load_profile, own_rule_keys, profile_ids
 
 
 def _explain(err: ValidationError) -> str:
@@ -499,6 +500,20 @@ def journey_event(
     from domain.events import JourneyEvent
 
     _send(case_ref, _read_event(event, JourneyEvent))
+
+
+@journey_app.command("event-types")
+def journey_event_types(as_json: JsonOption = False) -> None:
+    """Every event a journey takes: its type, what staff call it, and an example to send with `journey event`."""
+    from domain.events import EVENT_TYPES
+
+    rows = [{"type": kind, "title": model.title, "date_field": model.date_field, "example": model.example()}
+            for kind, model in EVENT_TYPES.items()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['type']:<30} {row['title']}\n    {json.dumps(row['example'])}")
 
 
 def _read_event(event: str, adapter_type):

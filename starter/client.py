@@ -22,15 +22,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.calendars import is_shipped
 from domain.conference import CONFERENCE_EVENTS, ConferenceState
 from domain.deadlines import due_day_of, london_date
 from domain.effects import Receipt
 from domain.events import EVENT_TYPES, FEED_EVENTS, ConferenceBooked, StrategyDiscussion, TransferIn, workflow_id_for
 from domain.state import JourneyStart
-from domain import released
-from domain.policy import load_profile, profile_ids
+from shipped import released
 from domain.state import JourneyState, Stage
+from shipped.calendars import is_shipped
+from shipped.profiles import load_profile, profile_ids
 from workflows import search_attributes as sa
 from workflows.calendar_updates import CALENDAR_UPDATED
 from workflows.conference import ConferenceWorkflow, conference_workflow_id
@@ -331,7 +331,8 @@ class Journeys:
             await self._check_conference_ref_free(event.conference_ref)
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
-            receipt = await self._update(handle, event, f"the journey for case {case_ref}")
+            receipt = await self._update(handle, event, f"the journey for case {case_ref}",
+                                         ChildProtectionJourney.event)
             state = await self._bounded(handle.query(ChildProtectionJourney.state, rpc_timeout=self.rpc_timeout),
                                         f"the state of the journey for case {case_ref}")
         except RPCError as err:
@@ -439,12 +440,13 @@ class Journeys:
             )
         return JourneyPage(rows, _encode_token(pages.next_page_token))
 
-    async def _update(self, handle, event, what: str) -> Receipt:
-        """An event as an update. The workflow itself tells a resend (same id, same content) from an id
-        reused for another event, across its whole life; so each request gets an update id of its own."""
+    async def _update(self, handle, event, what: str, update=None) -> Receipt:
+        """An event as an update (a journey's one ``event`` update; a conference's by the event's type).
+        The workflow itself tells a resend (same id, same content) from an id reused for another event,
+        across its whole life; so each request gets an update id of its own."""
         try:
             return await self._bounded(
-                handle.execute_update(event.type, event, id=f"{event.event_id}~{uuid.uuid4().hex[:12]}",
+                handle.execute_update(update or event.type, event, id=f"{event.event_id}~{uuid.uuid4().hex[:12]}",
                                       result_type=Receipt, rpc_timeout=self.rpc_timeout),
                 f"event {event.event_id} for {what}",
             )

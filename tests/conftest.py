@@ -8,7 +8,8 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,12 @@ from activities.db import JourneyRecord, make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
 from domain.events import workflow_id_for
+import shipped  # noqa: F401  (the calendars and released profiles, registered before any test counts a day)
 from starter.client import Answer, Journeys, NotAnswered, WorkerUnavailable, register_search_attributes
 from worker import build_worker
 from workflows.conference import conference_workflow_id
+
+LONDON = ZoneInfo("Europe/London")
 
 BIN = Path(sys.executable).parent
 TEST_SERVER = BIN / "temporal-test-server"
@@ -46,7 +50,11 @@ class JourneyWorld:
         return london_date(await self.env.get_current_time())
 
     async def days_pass(self, days: int) -> None:
-        await self.env.sleep(timedelta(days=days))
+        """Let ``days`` London days pass, to noon of the day reached: whole 24-hour days miss or
+        overshoot a day when the clocks change and the test runs late in the evening."""
+        now = await self.env.get_current_time()
+        noon = datetime.combine(london_date(now) + timedelta(days=days), time(12), LONDON)
+        await self.env.sleep(max(noon - now, timedelta(seconds=1)))
 
     def records(self, case_ref: str) -> list[JourneyRecord]:
         with Session(self.engine) as session:

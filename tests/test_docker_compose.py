@@ -69,4 +69,4 @@ def test_the_image_installs_every_package_of_the_project() -> None:
     ours = {".".join(path.parent.relative_to(ROOT).parts) for path in ROOT.glob("*/**/__init__.py")
             if path.relative_to(ROOT).parts[0] not in {"tests", "bench", ".venv", "build"}}
     assert ours and ours <= built
-    assert "profiles/*.toml" in setuptools_config["package-data"]["domain"]
+    assert "profiles/*.toml" in setuptools_config["package-data"]["shipped"]

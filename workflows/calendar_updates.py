@@ -19,6 +19,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.calendars import is_shipped, version_key
     from domain.deadlines import london_date, recount
+    import shipped  # noqa: F401  (registers the calendar versions is_shipped knows; passed through)
 
 CALENDAR_UPDATED = "calendar_updated"
 

@@ -1,18 +1,19 @@
 """A child protection conference, as a child workflow of the journey that booked it.
 
 Id ``cpj-conf-<conference ref>``. It keeps the deadlines around the meeting
-(``domain.conference``, seeds 000, 001, 003, 004), each a named timer with a
-reminder the working day before and an escalation after:
+(``domain.conference``), each a named timer with a reminder the working day
+before and an escalation after; which rules apply is the pinned profile's:
 
   before the meeting: booking consultation, invitations, the social worker's
-  report to the chair and to the parents, agency reports, letters about a split
-  conference, the chair's decision on an exclusion request;
-  at the meeting: quoracy (children's social care and two other agencies), or
-  the chair proceeds under a listed reason (the assistant director is told),
-  or adjourns (another date within a month); a decision for every child;
+  report to the chair and to the parents (and to a parent excluded), agency
+  reports, letters about a split conference, the chair's decision on an
+  exclusion request;
+  at the meeting: quoracy where the procedure sets one, or the chair proceeds
+  under a reason it allows (whoever it names is told), or adjourns; a decision
+  for every child;
   after: decision circulated, absent parents told, outline plan circulated,
-  record completed and shared, amendments accepted; a grading of 0-2 goes to
-  the service manager.
+  record completed and shared, then a window for amendments that closes
+  quietly; a low grading goes to the service manager where the procedure says.
 
 Each child's decision is signalled to that child's journey, which applies it.
 """
@@ -40,7 +41,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline
     from domain.effects import QueuedSignal, Receipt
     from domain.events import workflow_id_for
+    from domain.legacy import RULES_FROM_PROFILE_PATCH, with_hard_coded_rules
     from domain.plan import InvalidEvent, Notice
+    import shipped  # noqa: F401  (registers the calendars and releases domain counts with; passed through)
 
 from workflows.calendar_updates import CalendarUpdates
 from workflows.keeping import DeadlineKeeping, EventRejected
@@ -59,7 +62,11 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
     @workflow.init
     def __init__(self, start: ConferenceStart) -> None:
         self._start = start
-        self._profile = start.resolve_profile()
+        profile = start.resolve_profile()
+        # A conference begun before rules came from profiles keeps the rules the code then applied to
+        # every authority (its notices, records and timers), so its history replays. It starts no
+        # workflow of its own, so nothing passes the filled-in profile on.
+        self._profile = profile if workflow.patched(RULES_FROM_PROFILE_PATCH) else with_hard_coded_rules(profile)
         self._start_keeping()
         self._state = ConferenceState(
             conference_ref=start.conference_ref, kind=start.kind, case_refs=list(start.case_refs),
@@ -77,14 +84,7 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
             f"({len(start.case_refs)} child(ren))",
             {"conference_ref": start.conference_ref, "case_refs": list(start.case_refs), "chair": start.chair_ref},
         )
-        while self._state.stage is not ConferenceStage.CLOSED:
-            await self._carry_out_effects()
-            if self._state.stage is ConferenceStage.CLOSED:
-                break  # closed by an event that arrived while effects were carried out
-            await self._wait_for_event_or_deadline()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._carry_out_effects()
-        self._publish()
+        await self._keep_until(lambda: self._state.stage is ConferenceStage.CLOSED)
         return self._state
 
     @workflow.query
@@ -192,6 +192,12 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
 
     def _reminder_day(self, deadline: Deadline) -> date | None:
         return conference.reminder_day(self._profile, deadline)
+
+    async def _escalate_overdue(self, deadline: Deadline) -> None:
+        if deadline.kind in conference.WINDOWS:
+            conference.close_window(self._state, deadline)  # nobody owed anything: it ran its course
+            return
+        await super()._escalate_overdue(deadline)
 
     def _details_heading(self) -> list[str]:
         state = self._state

@@ -74,6 +74,17 @@ class DeadlineKeeping:
         """Called from ``__init__``: whether this run queues its effects (every run since the patch)."""
         self._outbox_on = workflow.patched(OUTBOX_PATCH)
 
+    async def _keep_until(self, ended) -> None:
+        """Carry out effects and wait for the next event or deadline until ``ended()``, then finish."""
+        while not ended():
+            await self._carry_out_effects()
+            if ended():
+                break  # ended by an event that arrived while effects were carried out
+            await self._wait_for_event_or_deadline()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._carry_out_effects()
+        self._publish()
+
     def _woken(self) -> bool:
         return self._changed or bool(self._state.outbox)
 

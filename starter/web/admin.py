@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from temporalio.service import RPCError
 
 from domain.events import JourneyEvent, StrategyDiscussion
-from domain.policy import PolicyNotFound, profile_ids
+from shipped.profiles import PolicyNotFound, profile_ids
 from starter.client import EventRejected, JourneyError, JourneyExists, Journeys, JourneySummary
 from starter.web.conference import (
     CONFERENCE_EVENT_LABELS,

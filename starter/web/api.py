@@ -25,9 +25,19 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.conference import ConferenceEvent
 from domain.deadlines import icpc_deadline
-from domain.events import CaseRef, ConferenceRef, Day, FeedEvent, JourneyEvent, StrategyDiscussion, TransferIn
-from domain.policy import PolicyNotFound, load_profile, profile_ids
+from domain.events import (
+    EVENT_TYPES,
+    FEED_EVENTS,
+    CaseRef,
+    ConferenceRef,
+    Day,
+    FeedEvent,
+    JourneyEvent,
+    StrategyDiscussion,
+    TransferIn,
+)
 from domain.state import Stage
+from shipped.profiles import PolicyNotFound, load_profile, profile_ids
 from starter.client import Answer, MAX_PAGE_SIZE, JourneySummary, WorkerUnavailable
 from starter.web.connection import JourneysFactory
 
@@ -53,6 +63,16 @@ class StartJourney(BaseModel):
         if (self.strategy_discussion is None) == (self.transfer_in is None):
             raise ValueError("give strategy_discussion or transfer_in, exactly one")
         return self
+
+
+def _examples(models) -> dict[str, dict]:
+    """The API's example of each event: the model's own, from each field's examples."""
+    return {model.model_fields["type"].default: {"summary": model.title, "description": model.__doc__ or "",
+                                                 "value": model.example()} for model in models}
+
+
+EVENT_EXAMPLES = _examples(EVENT_TYPES.values())
+FEED_EXAMPLES = _examples(FEED_EVENTS)
 
 
 def summary_json(row: JourneySummary) -> dict:
@@ -134,12 +154,12 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         return (await (await journeys()).state(case_ref)).model_dump(mode="json")
 
     @router.post("/api/journeys/{case_ref}/events", tags=["journeys"])
-    async def api_send(case_ref: CaseRefPath, event: Annotated[JourneyEvent, Body()]) -> dict:
+    async def api_send(case_ref: CaseRefPath, event: Annotated[JourneyEvent, Body(openapi_examples=EVENT_EXAMPLES)]) -> dict:
         """The journey's state after the event, with its ``receipt`` (``resend``: sent before, changed nothing)."""
         return answer_json(await (await journeys()).send_event(case_ref, event))
 
     @router.post("/api/journeys/{case_ref}/feed", status_code=202, tags=["journeys"])
-    async def api_feed(case_ref: CaseRefPath, event: Annotated[FeedEvent, Body()]) -> dict:
+    async def api_feed(case_ref: CaseRefPath, event: Annotated[FeedEvent, Body(openapi_examples=FEED_EXAMPLES)]) -> dict:
         """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
         await (await journeys()).feed(case_ref, event)
         return {"accepted": event.event_id}

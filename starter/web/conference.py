@@ -138,16 +138,6 @@ def conference_section(state: JourneyState, action: str, today: str, values: Map
 </form>"""
 
 
-def booking_fields(values: Mapping[str, str], event_id: str) -> dict[str, Any]:
-    return {
-        "type": "conference_booked", "event_id": event_id, "booked_on": values.get("booked_on") or None,
-        "conference_ref": values.get("conference_ref", "").strip().upper(), "kind": values.get("kind"),
-        "meeting_on": values.get("meeting_on") or None, "chair_ref": values.get("chair_ref", "").strip().upper(),
-        "chair_independent_of_the_case": values.get("chair_independent_of_the_case") == "on",
-        "siblings": [ref.strip().upper() for ref in values.get("siblings", "").split(",") if ref.strip()],
-    }
-
-
 # -- reading a conference form --------------------------------------------------------
 
 

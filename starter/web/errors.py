@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
-from domain.policy import PolicyNotFound
+from shipped.profiles import PolicyNotFound
 from starter.client import EventPending, EventRejected, JourneyError, JourneyExists, JourneyNotFound, NotAnswered
 from starter.web.connection import TemporalUnavailable
 from starter.web.markup import alert, e, page

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
-from domain.events import CaseRef
-from starter.web.labels import EVENT_LABELS
+from domain.events import EVENT_TYPES, CaseRef
 
 CASE_REF_ADAPTER: TypeAdapter = TypeAdapter(CaseRef)
 
@@ -100,14 +99,20 @@ CASE_REF_HELP = (
 
 
 def _error_label(loc: tuple) -> str:
-    """Where an error is, in the form's words: "Held on", "Core group members, line 2, agency"."""
-    parts = [p for p in loc if not (isinstance(p, str) and p in EVENT_LABELS)]
+    """Where an error is, in the form's words: "Held on", "Core group members, line 2, agency".
+
+    A journey event's fields are named by its model's titles; other forms' by ``FIELD_LABELS``.
+    """
+    model = EVENT_TYPES.get(loc[0]) if loc and isinstance(loc[0], str) else None
+    parts = list(loc[1:] if model is not None else loc)
     if not parts:
         return ""
     words = []
     for before, part in zip([None, *parts], parts):
         if isinstance(part, int):
             words.append(f"{LIST_ITEMS.get(before, 'entry')} {part + 1}")
+        elif model is not None and before is None and part in model.model_fields:
+            words.append(model.field_title(part))
         else:
             words.append(FIELD_LABELS.get(part, part.replace("_", " ")))
     first, *rest = words

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.events import EVENT_TYPES, IcpcHeld
 from domain.state import Stage
 
 STAGE_LABELS = {
@@ -12,27 +13,10 @@ STAGE_LABELS = {
     Stage.ON_PLAN: "On a child protection plan",
     Stage.CLOSED: "Closed",
 }
-EVENT_LABELS = {
-    "strategy_discussion": "Strategy discussion",
-    "icpc_delay_agreed": "Delay agreed by the team manager",
-    "icpc_held": "ICPC held",
-    "conference_not_required": "Conference not required",
-    "conference_booked": "Conference booked",
-    # The plan
-    "visit_made": "Visit",
-    "core_group_held": "Core group held",
-    "task_completed": "Task completed",
-    "review_scheduled": "Review booked",
-    "review_held": "Review held",
-    "plan_ended": "Plan ended",
-    "child_missing": "Child missing",
-    "child_found": "Child found",
-    "significant_event": "Significant event",
-    "lead_social_worker_named": "Lead social worker named",
-    "lead_social_worker_cover": "Cover for the lead social worker",
-    "core_group_members_recorded": "Core group members",
-}
-DECISION_LABELS = {"plan": "Child protection plan", "no_plan": "No plan (child in need follow-up)"}
+#: Each event by its title, which the event's model gives.
+EVENT_LABELS = {kind: model.title for kind, model in EVENT_TYPES.items()}
+#: An ICPC's decision in words: the model's choices.
+DECISION_LABELS: dict[str, str] = IcpcHeld.model_fields["decision"].json_schema_extra["x-choices"]
 
 
 def kind_label(kind: str | None) -> str:

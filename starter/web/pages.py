@@ -10,8 +10,9 @@ from urllib.parse import quote, urlencode
 from fastapi.responses import HTMLResponse
 
 from domain.deadlines import KINDS, Deadline, DeadlineStatus
-from domain.policy import DARLINGTON, profile_ids
+from domain.policy import DARLINGTON
 from domain.state import JourneyState, Stage
+from shipped.profiles import profile_ids
 from starter.client import JourneySummary
 from starter.web.conference import conference_section
 from starter.web.forms import EVENTS_AT_STAGE, PLAN_GROUPS, event_form, london_today, new_event_id, start_form

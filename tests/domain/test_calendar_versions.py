@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from domain import calendars
 from domain.calendar import WorkingDayCalendar
 from domain.calendars import FIRST_VERSION, SHIPPED, latest_version, version_key
 from domain.deadlines import DeadlineStatus, DeadlineTable, calendar_for, deadline, icpc_deadline, recount
-from domain.policy import Profile, load_profile
+from domain.policy import Profile
+from shipped import calendars
+from shipped.profiles import load_profile
 from scripts.build_calendar import england_bank_holidays
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ def test_a_shipped_version_edited_afterwards_is_refused(tmp_path: Path) -> None:
     edited = tmp_path / f"{FIRST_VERSION}.json"
     edited.write_text(json.dumps(shipped))
     with pytest.raises(ValueError, match="edited after it shipped"):
-        calendars._load(edited)
+        calendars.load(edited)
 
 
 def test_an_unknown_version_is_refused_clearly() -> None:

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain.calendar import FIRST_YEAR, LAST_YEAR, WorkingDayCalendar
 from domain.events import DAY_PATTERN, FIRST_DAY, LAST_DAY, JourneyEvent
-from domain.policy import load_profile, profile_ids
+from shipped.profiles import load_profile, profile_ids
 
 EVENT = TypeAdapter(JourneyEvent)
 

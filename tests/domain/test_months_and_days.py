@@ -11,8 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from domain.calendar import WorkingDayCalendar
-from domain.policy import Citation, Rule, Unit, load_profile, profile_ids
-from domain.released import RELEASED, canonical, digest
+from domain.policy import Citation, Rule, Unit
+from domain.released import canonical, digest
+from shipped.profiles import load_profile, profile_ids
+from shipped.released import RELEASED, RELEASED_DIR
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 #: "3 months (91 days)", "two weeks (14 days)": a count with a day count beside it.
@@ -103,8 +105,7 @@ def test_every_rule_quoting_months_with_a_day_count_takes_the_day_count(profile_
 
 def test_released_profiles_from_before_the_day_count_load_and_keep_their_pin() -> None:
     old = RELEASED["darlington@2026.1"]
-    document = json.loads((Path(__file__).resolve().parents[2] / "domain" / "profiles" / "released"
-                           / "darlington@2026.1.json").read_text(encoding="utf-8"))
+    document = json.loads((RELEASED_DIR / "darlington@2026.1.json").read_text(encoding="utf-8"))
     assert old.profile.rules["first_review"].or_days is None
     assert canonical(old.profile) == document["profile"]  # re-dumped, it reads as it was released
     assert old.pin == document["pin"] == f"darlington@2026.1#{digest(document['profile'])}"

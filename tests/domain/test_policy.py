@@ -12,12 +12,9 @@ from domain.policy import (
     KNOWN_RULES,
     STATUTORY_GUIDANCE,
     Profile,
-    PolicyNotFound,
     Unit,
-    load_profile,
-    own_rule_keys,
-    profile_ids,
 )
+from shipped.profiles import PolicyNotFound, load_profile, own_rule_keys, profile_ids
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 AUTHORITIES = {

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from domain.calendars import FIRST_VERSION, SHIPPED, latest_version
 from domain.conference import ConferenceKind, ConferenceStart
 from domain.events import StrategyDiscussion
-from domain.policy import load_profile, profile_ids
-from domain.released import RELEASED, PolicyPinError, _load, canonical, pinned, release_of, resolve, snapshot_path
+from domain.released import PolicyPinError, canonical, pinned, release_of, resolve
 from domain.state import JourneyStart
+from shipped.profiles import load_profile, profile_ids
+from shipped.released import RELEASED, load, snapshot_path
 
 OPENING = StrategyDiscussion(event_id="sd-1", held_on=date(2026, 11, 20), initiated_section_47=True)
 
@@ -97,7 +98,7 @@ def test_a_snapshot_changed_after_its_release_is_refused(tmp_path: Path) -> None
     changed = tmp_path / snapshot_path(darlington).name
     changed.write_text(json.dumps(document))
     with pytest.raises(ValueError, match="changed after its release"):
-        _load(changed)
+        load(changed)
 
 
 def test_a_journey_continuing_as_new_keeps_the_calendar_it_was_moved_to(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.calendar import WorkingDayCalendar
-from domain.calendars import SHIPPED, latest_version
 from domain.deadlines import calendar_for
 from domain.events import StrategyDiscussion
+from shipped.calendars import SHIPPED, latest_version
 from starter.cli import app
 from starter.client import Journeys
 from tests.conftest import TEMPORAL_CLI, eventually, london_today

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from domain.policy import KNOWN_RULES, load_profile
+from domain.policy import KNOWN_RULES
+from shipped.profiles import load_profile
 from starter.cli import app
 
 runner = CliRunner()
@@ -183,3 +184,16 @@ def test_a_listing_says_how_to_get_the_next_page_and_an_absent_worker_is_a_clear
     assert json.loads(cpj("journey", "list", "--json"))["next_page_token"] == "-tok_2"
 
     assert "the journeys worker is not answering" in refused("journey", "show", "DAR-2026-0101")
+
+
+def test_a_script_can_learn_every_event_and_send_its_example_as_it_is() -> None:
+    from pydantic import TypeAdapter
+
+    from domain.events import EVENT_TYPES, JourneyEvent
+
+    rows = json.loads(cpj("journey", "event-types", "--json"))
+    assert [row["type"] for row in rows] == list(EVENT_TYPES)
+    visit = next(row for row in rows if row["type"] == "visit_made")
+    assert (visit["title"], visit["date_field"]) == ("Visit", "visited_on")
+    for row in rows:  # each example is an event the API and `cpj journey event` accept as it stands
+        TypeAdapter(JourneyEvent).validate_python(row["example"])

@@ -127,7 +127,7 @@ async def test_scripts_send_any_event_as_json_and_hear_why_a_bad_one_is_refused(
 
     code, _, err = await cpj_exit(env, task_queue, "journey", "event", "SEF-2026-0001",
                                   '{"type": "visit_made", "event_id": "v-1", "visited_on": "%s", "outcome": "seen"}' % today)
-    assert code == 2 and "only while the child is on a plan" in err
+    assert code == 2 and "accepted while the child is on a child protection plan" in err
 
     shown = await cpj(env, task_queue, "journey", "event", "SEF-2026-0001",
                       '{"type": "icpc_held", "event_id": "i-1", "held_on": "%s", "decision": "plan", '

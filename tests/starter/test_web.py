@@ -18,8 +18,8 @@ from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import icpc_deadline
 from domain.events import IcpcHeld
-from domain.policy import load_profile
 from domain.state import JourneyState, Stage
+from shipped.profiles import load_profile
 from starter.client import Journeys, JourneySummary
 from starter.web import create_app
 from starter.web.markup import REASONS_HINT
@@ -119,7 +119,8 @@ async def test_an_icpc_held_before_the_strategy_discussion_is_refused_with_the_j
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": f"held_on {day_before} is before the strategy discussion that initiated the s47 ({await world.today()})"
+        "detail": f"Held on {day_before} is before the strategy discussion that initiated the section 47 enquiry "
+                  f"({await world.today()})"
     }
     assert (await web.get(f"/api/journeys/{CASE}")).json() == before
 
@@ -307,7 +308,7 @@ async def test_a_form_event_the_journey_rejects_is_shown_on_the_journey_page(
 
     assert response.status_code == 409
     assert 'role="alert"' in response.text
-    assert f"held_on {day_before} is before the strategy discussion that initiated the s47" in response.text
+    assert f"Held on {day_before} is before the strategy discussion that initiated the section 47 enquiry" in response.text
     assert f'value="{day_before.isoformat()}"' in response.text  # what was typed is kept
     assert "Traceback" not in response.text
     assert (await web.get(f"/api/journeys/{CASE}")).json()["stage"] == "awaiting_icpc"
@@ -459,7 +460,7 @@ async def test_a_malformed_plan_form_says_what_to_fix(web: httpx.AsyncClient, wo
         "type": "lead_social_worker_named", "named_on": today, "staff_ref": "Jane Smith",
     })
     assert response.status_code == 422
-    assert "Staff number: should be a staff number such as SW-1042 (never a name)" in response.text
+    assert "Lead social worker&#x27;s staff number: should be a staff number such as SW-1042 (never a name)" in response.text
 
     response = await web.post(f"/journeys/{CASE}/events", data={
         "type": "core_group_members_recorded", "recorded_on": today, "members": "class teacher, school\nhealth visitor, NHS",
@@ -611,7 +612,7 @@ async def test_booking_without_an_independent_chair_is_refused_on_the_journey_pa
     response = await web.post(f"/journeys/{CASE}/events", data={
         "type": "conference_booked", "kind": "initial", "conference_ref": "ICPC-0201", "booked_on": today,
         "meeting_on": today, "chair_ref": "CPC-0042"})
-    assert response.status_code == 422
+    assert response.status_code == 409  # the authority's procedure refuses it, in the journey
     assert "independent of the case" in response.text
     assert 'value="ICPC-0201"' in response.text  # what was typed is kept
 

@@ -9,9 +9,9 @@ import pytest
 from temporalio.client import WorkflowHistory
 
 from domain.calendar import WorkingDayCalendar
-from domain.calendars import SHIPPED, latest_version
 from domain.deadlines import DeadlineStatus, calendar_for, end_of_day
 from domain.events import StrategyDiscussion, workflow_id_for
+from shipped.calendars import SHIPPED, latest_version
 from tests.conftest import JourneyWorld, eventually, settled
 from tests.workflows.test_replay import replayer
 from workflows.calendar_updates import CALENDAR_UPDATED

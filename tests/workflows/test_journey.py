@@ -8,17 +8,27 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities.notify import FileSender
 from domain.calendar import WorkingDayCalendar, add_months
 from domain.deadlines import DeadlineStatus
-from domain.events import ConferenceNotRequired, IcpcDelayAgreed, IcpcHeld, StrategyDiscussion, workflow_id_for
+from domain.effects import Receipt
+from domain.events import (
+    ConferenceNotRequired,
+    IcpcDelayAgreed,
+    IcpcHeld,
+    StrategyDiscussion,
+    VisitMade,
+    workflow_id_for,
+)
 from domain.state import JourneyState, Stage
 from starter.client import EventRejected, JourneyExists, Journeys
 from tests.conftest import JourneyWorld, SettledJourneys, eventually, quiet, settled
 from worker import build_worker
 from workflows import search_attributes as sa
+from workflows.journey import ChildProtectionJourney
 
 CASE = "CASE-0001"
 
@@ -344,3 +354,39 @@ async def test_an_event_sent_straight_after_the_start_finds_the_journey_ready(wo
         state = await sent
     assert state.stage is Stage.ON_PLAN
     assert {"strategy_discussion", "icpc_held"} == {row.kind for row in world.records(CASE)}
+
+
+async def test_every_event_comes_in_by_one_door_and_the_old_names_still_reach_it(world: JourneyWorld) -> None:
+    # A service written before the one update sends each event by its type's name; a journey must
+    # take it the same way, and know it again when it comes by the new door.
+    today = await world.today()
+    await start(world)
+    handle = world.env.client.get_workflow_handle(workflow_id_for(CASE))
+    icpc = IcpcHeld(event_id="icpc-1", held_on=today, decision="plan", category="neglect")
+
+    first = await handle.execute_update("icpc_held", icpc, id="old-door", result_type=Receipt)
+    again = await handle.execute_update(ChildProtectionJourney.event, icpc, id="new-door")
+
+    assert (first.resend, again.resend) == (False, True)
+    assert again.stage == Stage.ON_PLAN.value
+    await quiet(world.env.client, workflow_id_for(CASE))
+    assert [row.kind for row in world.records(CASE)].count("icpc_held") == 1
+
+
+async def test_a_refusal_names_the_field_and_the_stage_in_words(world: JourneyWorld) -> None:
+    tomorrow = await world.today() + timedelta(days=1)
+    await start(world)
+    with pytest.raises(EventRejected, match=r"^Held on .* is in the future"):
+        await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=tomorrow, decision="no_plan"))
+    with pytest.raises(EventRejected, match="Visit is not accepted now: this journey is waiting for its initial "
+                                            "child protection conference"):
+        await world.journeys.send(CASE, VisitMade(event_id="v-1", visited_on=await world.today(), outcome="seen"))
+
+
+async def test_an_update_the_journey_does_not_know_is_refused(world: JourneyWorld) -> None:
+    await start(world)
+    handle = world.env.client.get_workflow_handle(workflow_id_for(CASE))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update("child_named", {"event_id": "x-1"}, id="unknown")
+    assert "send events to the update 'event'" in str(refused.value.cause)
+    assert await accepted_updates(world) == 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from domain.calendar import WorkingDayCalendar, add_months
-from domain.deadlines import DeadlineStatus
+from domain.deadlines import LONDON, DeadlineStatus
 from domain.events import (
     ChildFound,
     ChildMissing,
@@ -77,7 +77,7 @@ async def live_on_plan(world: JourneyWorld, until: date, end_at_review: int | No
         due, kind = min(due_dates)
         if due > until:
             return state
-        await world.days_pass((due - await world.today()).days)
+        await reach(world, due)
         if kind in ("visit", "bedroom_seen"):
             await send(world, VisitMade(event_id=eid("visit"), visited_on=due, outcome="seen", seen_alone=True,
                                         bedroom_seen=True))
@@ -94,6 +94,14 @@ async def live_on_plan(world: JourneyWorld, until: date, end_at_review: int | No
                 await book_next_review(world, await hold_review(world, outcome="continue"))
         else:
             raise AssertionError(f"nothing in the test does {kind}")
+
+
+async def reach(world: JourneyWorld, day: date) -> None:
+    """Let time pass until it is ``day`` in London (whole days of 24 hours miss it when the clocks change)."""
+    noon = datetime.combine(day, time(12), LONDON)
+    now = await world.env.get_current_time()
+    if noon > now:
+        await world.env.sleep(noon - now)
 
 
 async def book_next_review(world: JourneyWorld, state: JourneyState) -> None:
@@ -113,8 +121,7 @@ async def test_a_two_year_plan_kept_to_every_timescale_ends_at_its_fourth_review
     assert state.reviews_held == 4
     assert state.run == 3  # a fresh history after each of the first three reviews
     assert state.escalations == []
-    letters = world.letters()
-    assert sorted(letter["recipient_role"] for letter in letters) == ["all_agencies", "education", "health"]
+    assert world.letters() == []  # Darlington's document names nobody to tell when a review ends the plan
     kinds = [record.kind for record in world.records(CASE)]
     assert kinds.count("review_held") == 4
     ended_on = world.records(CASE)[-1].occurred_on
@@ -124,6 +131,8 @@ async def test_a_two_year_plan_kept_to_every_timescale_ends_at_its_fourth_review
     # Darlington: visits every 10 working days, core groups every 20 (less one: the plan ended on its due day).
     assert kinds.count("visit_made") >= working_days // 10 - 1
     assert kinds.count("core_group_held") >= working_days // 20 - 1
+    # Darlington: the plan distributed within five days of every core group, each on time.
+    assert kinds.count("task_completed") >= kinds.count("core_group_held")
     handle = world.env.client.get_workflow_handle(workflow_id_for(CASE), result_type=JourneyState)
     assert (await handle.result()).reviews_held == 4
 
@@ -143,8 +152,11 @@ async def test_a_five_year_plan_crosses_continue_as_new_and_keeps_its_history_sh
 
 
 @pytest.mark.parametrize("reason", list(EndingReason), ids=[reason.value for reason in EndingReason])
-async def test_every_other_ending_closes_the_plan_and_tells_every_agency(world: JourneyWorld, reason) -> None:
-    await on_plan(world)
+async def test_every_other_ending_closes_the_plan_and_staffordshire_tells_every_agency(world: JourneyWorld,
+                                                                                       reason) -> None:
+    # Staffordshire, paragraph 47: "All agencies that were represented in the original child protection
+    # conference, which led to the plan, are notified of this change."; paragraph 42 on a death.
+    await on_plan(world, policy="staffordshire")
     state = await send(world, PlanEnded(event_id="end", ended_on=await world.today(), reason=reason,
                                         receiving_conference_confirmed=True))
     assert state.stage is Stage.CLOSED
@@ -152,9 +164,28 @@ async def test_every_other_ending_closes_the_plan_and_tells_every_agency(world: 
     roles = sorted(letter["recipient_role"] for letter in world.letters())
     expected = ["all_agencies", "education", "health"]
     if reason is EndingReason.DIED:
-        expected.append("senior_child_protection_manager")
-        assert world.records(CASE)[-1].details["consider_practice_review"] is True
+        expected.append("safeguarding_children_board_manager")
     assert roles == sorted(expected)
+
+
+async def test_a_death_in_darlington_goes_to_the_senior_child_protection_manager_only(world: JourneyWorld) -> None:
+    # "...the lead Social Worker must inform the senior child protection manager, who will notify Darlington
+    # Safeguarding Partnership. Consideration will need to be given to the need for a Child Safeguarding
+    # Practice Review (CSPR)."
+    await on_plan(world, policy="darlington")
+    await send(world, PlanEnded(event_id="end", ended_on=await world.today(), reason=EndingReason.DIED))
+    assert [letter["recipient_role"] for letter in world.letters()] == ["senior_child_protection_manager"]
+    assert world.records(CASE)[-1].details["consider_practice_review"] is True
+
+
+async def test_staffordshire_refuses_to_end_a_plan_on_a_move_before_the_receiving_conference(
+    world: JourneyWorld,
+) -> None:
+    # Paragraph 41: "Only upon confirmation of this decision can the local child protection plan be discontinued."
+    await on_plan(world, policy="staffordshire")
+    with pytest.raises(EventRejected, match="paragraph 41"):
+        await send(world, PlanEnded(event_id="end", ended_on=await world.today(),
+                                    reason=EndingReason.MOVED_TO_ANOTHER_AUTHORITY))
 
 
 async def test_an_early_review_moves_the_next_limit_from_the_day_it_was_held(world: JourneyWorld) -> None:
@@ -206,7 +237,8 @@ async def test_darlington_ends_a_plan_at_the_first_review_only_in_exceptional_ci
 
 
 async def test_a_missed_visit_escalates_to_the_line_manager_and_no_access_is_reported(world: JourneyWorld) -> None:
-    state = await on_plan(world, policy="local-guide")
+    # Darlington, Seeing the Child: "...the Children's Social Care line manager must be informed..."
+    state = await on_plan(world, policy="darlington")
     first_visit = state.deadline("visit")
     await world.days_pass((first_visit.due - await world.today()).days)
     await send(world, VisitMade(event_id="v1", visited_on=await world.today(), outcome="no_access"))
@@ -248,7 +280,7 @@ async def test_plan_events_before_a_plan_exists_are_refused(world: JourneyWorld)
     await world.journeys.start(
         CASE, "darlington", StrategyDiscussion(event_id="sd-1", held_on=await world.today(), initiated_section_47=True)
     )
-    with pytest.raises(EventRejected, match="only while the child is on a plan"):
+    with pytest.raises(EventRejected, match="accepted while the child is on a child protection plan"):
         await send(world, VisitMade(event_id="v1", visited_on=await world.today(), outcome="seen"))
 
 

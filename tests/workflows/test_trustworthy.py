@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from temporalio.api.enums.v1 import EventType
 
-from domain.events import ConferenceBooked, IcpcHeld, ReviewHeld, SignificantEvent, StrategyDiscussion, workflow_id_for
+from domain.events import ConferenceBooked, IcpcHeld, PlanEnded, SignificantEvent, StrategyDiscussion, workflow_id_for
 from domain.state import Stage
 from starter.client import EventRejected
 from tests.conftest import JourneyWorld, eventually
@@ -161,17 +161,17 @@ async def test_a_refused_feed_event_shows_on_the_journey(world: JourneyWorld) ->
         return bool((await world.journeys.state(CASE)).refused_feed)
     await eventually(shown)
     [line] = (await world.journeys.state(CASE)).refused_feed
-    assert "significant event (feed-1)" in line and "on a plan" in line
+    assert "significant event (feed-1)" in line and "on a child protection plan" in line
 
 
 async def test_an_update_answers_without_waiting_for_its_letters(world: JourneyWorld) -> None:
-    # Ending a plan tells every agency: the answer comes when the journey has changed, the letters after.
-    await start_journey(world)
+    # Staffordshire tells every agency, health and education when a plan ends: the answer comes when the
+    # journey has changed, the letters after.
+    await start_journey(world, policy="staffordshire")
     await world.journeys.send(CASE, IcpcHeld(event_id="icpc-1", held_on=await world.today(), decision="plan",
                                              category="neglect"))
-    await world.days_pass(95)
-    await world.journeys.send(CASE, ReviewHeld(event_id="review-1", held_on=await world.today(), outcome="end_plan",
-                                               chair_endorsed_ending=True, exceptional_circumstance="perpetrator_deceased"))
+    await world.days_pass(30)
+    await world.journeys.send(CASE, PlanEnded(event_id="ended-1", ended_on=await world.today(), reason="turned_18"))
     history = await world.env.client.get_workflow_handle(workflow_id_for(CASE)).fetch_history()
     events = [event.event_type for event in history.events]
     completed = len(events) - 1 - events[::-1].index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
