@@ -13,7 +13,9 @@ from activities.db import make_engine, wait_for_database
 from activities.log import configure_logging, get_logger
 from activities.notify import NotificationSender, NotifyActivities, sender_from_config
 from activities.records import RecordActivities
+import shipped  # noqa: F401  (the calendars and released profiles, read once per worker)
 from starter.client import TASK_QUEUE, connect
+from workflows.complaint import ComplaintWorkflow
 from workflows.conference import ConferenceWorkflow
 from workflows.journey import ChildProtectionJourney
 from workflows.sandbox import workflow_runner
@@ -33,7 +35,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ChildProtectionJourney, ConferenceWorkflow],
+        workflows=[ChildProtectionJourney, ConferenceWorkflow, ComplaintWorkflow],
         workflow_runner=workflow_runner(),
         activities=[records.write_record, notify.send_notification],
         # Activities use sqlmodel's blocking sessions, so they run on threads.

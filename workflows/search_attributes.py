@@ -11,8 +11,11 @@ POLICY = SearchAttributeKey.for_keyword("CpjPolicy")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("CpjNextDeadline")
 NEXT_DEADLINE_KIND = SearchAttributeKey.for_keyword("CpjNextDeadlineKind")
 OVERDUE = SearchAttributeKey.for_bool("CpjOverdue")
+#: The case a complaint or disagreement is about (a case reference, never a name): a supervisor finds
+#: a child's open challenges with ``WorkflowType = "ComplaintWorkflow" AND CpjCase = "..."``.
+CASE = SearchAttributeKey.for_keyword("CpjCase")
 
-ALL = (STAGE, POLICY, NEXT_DEADLINE, NEXT_DEADLINE_KIND, OVERDUE)
+ALL = (STAGE, POLICY, NEXT_DEADLINE, NEXT_DEADLINE_KIND, OVERDUE, CASE)
 
 
 def dev_server_flags() -> list[str]:
