@@ -47,6 +47,7 @@ from domain.events import (
 from domain.plan import Effect, InvalidEvent, Notice
 from domain.policy import BIRMINGHAM, DARLINGTON, Profile
 from domain.released import PinnedPolicy
+from domain.state import ChallengeRow
 
 #: The profile option naming the complaints procedure an authority runs.
 COMPLAINT_PROCESS_OPTION = "complaint_process"
@@ -376,6 +377,12 @@ class ChallengeDecided(BaseModel):
 
 
 CHALLENGE_DECIDED = "challenge_decided"
+#: The journey's signal that lists a challenge (a ``domain.state.ChallengeRow``): sent as it opens,
+#: as its stage changes and as it ends.
+CHALLENGE_CHANGED = "challenge_changed"
+#: The challenge's signal that the conference it asked for has been held (a ``ConferenceReconvened``),
+#: sent by the journey whose booked conference decided.
+CONFERENCE_HELD = "conference_held"
 
 
 # -- State ---------------------------------------------------------------------------------
@@ -1018,6 +1025,58 @@ def _ombudsman_letter(state: ComplaintState, outcome: str) -> Notice:
     return _to_complainant(state, "ombudsman_route", f"The outcome of your complaint about case {state.case_ref}",
                            f"{outcome} If you are still unhappy with the outcome you can refer the matter to the Local "
                            f"Government Ombudsman ({_COMPLAINTS_SECTION}).")
+
+
+_STAGE_WORDS = {
+    ComplaintStage.WITH_SERVICE_MANAGER: "with the Service Manager",
+    ComplaintStage.SERVICE_MANAGER_RESPONDED: "the Service Manager has responded",
+    ComplaintStage.WITH_INDEPENDENT_SCRUTINEER: "with the Statutory Safeguarding Partners / Independent Scrutineer",
+    ComplaintStage.SCRUTINEER_RESPONDED: "the Independent Scrutineer has responded",
+    ComplaintStage.APPEAL_GROUNDS: "appeal: an independent person decides whether there are grounds",
+    ComplaintStage.APPEAL_SUBCOMMITTEE: "appeal: the appeal subcommittee to meet",
+    ComplaintStage.APPEAL_OUTCOME: "appeal: the subcommittee's outcome to be sent",
+    ComplaintStage.INFORMAL_RESOLUTION: "with the conference chair, for informal resolution",
+    ComplaintStage.FORMAL_COMPLAINT_INVITED: "not resolved informally: a formal written complaint may follow",
+    ComplaintStage.WITH_PANEL: "formal complaint with the Assistant Director's panel of three",
+    ComplaintStage.TO_BE_RECONVENED: "upheld: the conference to be reconvened under a different chair",
+    ComplaintStage.AWAITING_FINAL_DECISION: "with the Assistant Head of Child Protection and Review for a final decision",
+    ComplaintStage.FILE_REVIEW: "the file and the decision under review",
+    ComplaintStage.FURTHER_CONFERENCE: "another conference to be held",
+    ComplaintStage.CLOSED: "closed",
+    ComplaintStage.REFUSED: "refused",
+}
+assert set(_STAGE_WORDS) == set(ComplaintStage)
+_ABOUT_WORDS = {
+    "icpc_not_held": "the decision not to hold an initial conference",
+    "conference_outcome": "the outcome of a conference",
+}
+
+
+def challenge_row(state: ComplaintState) -> ChallengeRow:
+    """The challenge as the child's journey lists it: all in words, no names."""
+    opening = state.opening
+    if isinstance(opening, ComplaintMade):
+        subjects = " and ".join(_SUBJECT_CHOICES[subject.value].lower() for subject in opening.about)
+        about = f"Complaint by the {_role(opening.complainant)} about {subjects}"
+    else:
+        about = f"Disagreement by the {_raiser(opening)} with {_ABOUT_WORDS[opening.about]}"
+    if opening.conference_ref:
+        about += f" (conference {opening.conference_ref})"
+    stage = _STAGE_WORDS[state.stage]
+    waiting = [row for row in state.deadlines if row.status in (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE)]
+    upcoming = min(waiting, key=lambda row: row.due, default=None)
+    if upcoming is not None and state.stage not in ENDED:
+        overdue = upcoming.status is DeadlineStatus.OVERDUE
+        stage += f"; {upcoming.label.lower()} {'was ' if overdue else ''}due by {upcoming.due}"
+    outcome = None
+    if state.stage is ComplaintStage.REFUSED:
+        outcome = f"refused: {state.refused_because}"
+    elif state.stage is ComplaintStage.CLOSED:
+        outcome = state.closed_because
+    elif state.handed_to_journey is not None:
+        outcome = _STAGE_WORDS[state.stage]
+    return ChallengeRow(ref=state.complaint_ref, kind=state.kind.value, about=about, opened_on=state.received_on,
+                        stage=stage, outcome=outcome, closed_on=state.closed_on if state.stage in ENDED else None)
 
 
 def reminder_day(profile: Profile, row) -> date:

@@ -32,8 +32,8 @@ from domain.events import (
     TransferIn,
 )
 from domain.plan import Effect, InvalidEvent
-from domain.policy import Profile
-from domain.state import STAGE_WORDS, JourneyState, Stage
+from domain.policy import BIRMINGHAM, Profile
+from domain.state import STAGE_WORDS, ChallengeRow, ConferenceOwed, IcpcToBeHeld, JourneyState, Stage
 
 WAITING_FOR_ICPC = (Stage.AWAITING_SECTION_47, Stage.AWAITING_ICPC)
 #: The events this module checks and applies (a review's booking is the plan's).
@@ -125,6 +125,12 @@ def _check_booking(state: JourneyState, profile: Profile, event: ConferenceBooke
     if state.conference_ref is not None:
         raise InvalidEvent(f"conference {state.conference_ref} is already booked for this child "
                            "and has not decided yet")
+    owed = state.conference_owed
+    if owed is not None and owed.not_chaired_by is not None and event.chair_ref == owed.not_chaired_by:
+        raise InvalidEvent(
+            f"a complaint about this child's conference was upheld ({owed.complaint_ref}): under the procedure for "
+            f"complaints about a child protection conference, it is reconvened under a different chair, not "
+            f"{owed.not_chaired_by}, who chaired the conference complained about ({BIRMINGHAM}, 8.13)")
 
 
 _CHECKS = {
@@ -140,11 +146,82 @@ _CHECKS = {
 # -- Applying ---------------------------------------------------------------------
 
 
-def opening(state: JourneyState, profile: Profile, event: StrategyDiscussion | TransferIn) -> Effect:
-    """Apply the event a journey starts with: a strategy discussion, or a transfer in."""
+def opening(state: JourneyState, profile: Profile, event: StrategyDiscussion | TransferIn | IcpcToBeHeld) -> Effect:
+    """Apply the event a journey starts with: a strategy discussion, a transfer in, or a challenge's decision."""
     if isinstance(event, TransferIn):
         return _transfer_in(state, profile, event)
+    if isinstance(event, IcpcToBeHeld):
+        return _icpc_to_be_held(state, profile, event)
     return _strategy_discussion(state, profile, event)
+
+
+def _icpc_to_be_held(state: JourneyState, profile: Profile, event: IcpcToBeHeld) -> Effect:
+    # Birmingham 7.1 sets no timescale for the conference once the final decision is to hold it. The
+    # decision is what starts the ICPC's clock here, as a strategy discussion initiating a section 47
+    # enquiry does: so the ICPC is due the profile's ``icpc_within`` from the day of the final decision.
+    state.icpc_to_be_held = event
+    state.deadlines.append(icpc_deadline(profile, event.decided_on))
+    state.stage = Stage.AWAITING_ICPC
+    if event.challenge is not None:
+        note_challenge(state, event.challenge)
+    return Effect(
+        f"Journey opened again {event.decided_on}: disagreement {event.complaint_ref} decided an initial conference "
+        f"is to be held; ICPC due by {state.deadline('icpc').due}",
+        event.decided_on, {"complaint_ref": event.complaint_ref, "due": state.deadline("icpc").due.isoformat()},
+    )
+
+
+# -- Challenges: listed here, kept by their own workflows ---------------------------------
+
+
+def note_challenge(state: JourneyState, row: ChallengeRow) -> None:
+    """List ``row`` (a challenge's latest as its workflow tells it), in place of what it said before."""
+    for index, known in enumerate(state.challenges):
+        if known.ref == row.ref:
+            state.challenges[index] = row
+            return
+    state.challenges.append(row)
+
+
+def challenge_decided(state: JourneyState, profile: Profile, decided) -> Effect | None:
+    """What a challenge's decision (a ``domain.complaints.ChallengeDecided``) asks of this journey.
+
+    A conference to reconvene under another chair (Birmingham 8.13) or another conference (7.3) is
+    owed until a conference booked on this journey decides; an ICPC to hold (7.1) starts the ICPC's
+    clock if the journey still waits for a section 47 enquiry. None if it was heard before.
+    """
+    on = decided.decided_on
+    details = {"complaint_ref": decided.complaint_ref, "outcome": decided.outcome}
+    if decided.outcome == "hold_icpc":
+        if state.icpc_to_be_held is not None and state.icpc_to_be_held.complaint_ref == decided.complaint_ref:
+            return None
+        if state.stage is Stage.AWAITING_SECTION_47:
+            state.icpc_to_be_held = IcpcToBeHeld(event_id=f"{decided.complaint_ref}-hold-icpc", decided_on=on,
+                                                 complaint_ref=decided.complaint_ref)
+            state.deadlines.append(icpc_deadline(profile, on))
+            state.stage = Stage.AWAITING_ICPC
+            return Effect(f"Disagreement {decided.complaint_ref} decided {on} an initial conference is to be held; "
+                          f"ICPC due by {state.deadline('icpc').due}", on, details)
+        return Effect(f"Disagreement {decided.complaint_ref} decided {on} an initial conference is to be held: this "
+                      f"journey is {STAGE_WORDS[state.stage]} already", on, details)
+    owed = state.conference_owed
+    if owed is not None and owed.complaint_ref == decided.complaint_ref:
+        return None
+    state.conference_owed = ConferenceOwed(
+        complaint_ref=decided.complaint_ref, outcome=decided.outcome, decided_on=on,
+        not_chaired_by=decided.not_chaired_by, hold_by=decided.hold_by)
+    return Effect(f"{state.conference_owed.words[0].upper()}{state.conference_owed.words[1:]}", on,
+                  {**details, "not_chaired_by": decided.not_chaired_by,
+                   "hold_by": decided.hold_by.isoformat() if decided.hold_by else None})
+
+
+def conference_owed_met(state: JourneyState, conference_ref: str) -> ConferenceOwed | None:
+    """The owed conference ``conference_ref`` met, if it was the one booked to meet it (and no longer owed)."""
+    owed = state.conference_owed
+    if owed is None or owed.booked_conference_ref != conference_ref:
+        return None
+    state.conference_owed = None
+    return owed
 
 
 def apply(state: JourneyState, profile: Profile, event, *, plan_stage: bool = True) -> Effect:
@@ -254,6 +331,12 @@ def _child_born(state: JourneyState, profile: Profile, event: ChildBorn) -> Effe
 def _conference_booked(state: JourneyState, profile: Profile, event: ConferenceBooked) -> Effect:
     # The conference workflow itself is the journey's to start: it is an effect, not a rule.
     state.conference_ref = event.conference_ref
+    owed = state.conference_owed
+    if owed is not None:
+        # A conference booked after a challenge's decision is the one that meets it (one booked before it
+        # that never started is replaced: only one conference is booked at a time).
+        state.conference_owed = owed.model_copy(update={"booked_conference_ref": event.conference_ref,
+                                                        "booked_chair_ref": event.chair_ref})
     if event.kind == "review":
         state.review_date = event.meeting_on
     return Effect(f"{event.kind.capitalize()} conference {event.conference_ref} booked for {event.meeting_on}",

@@ -1,5 +1,8 @@
 """Record journey histories for the replay test (tests/workflows/test_replay.py).
 
+A scenario that books a conference or opens a complaint records that workflow's history beside the
+journey's (<name>.conference-<ref>.json, <name>.complaint-<ref>.json).
+
 Run it when the workflow changes on purpose, *after* guarding the change with
 ``workflow.patched`` so that the histories recorded before it still replay:
     .venv/bin/python scripts/record_histories.py
@@ -54,7 +57,11 @@ from worker import build_worker  # noqa: E402
 HISTORIES = ROOT / "tests" / "histories"
 #: Conference workflows a scenario books, recorded beside the journey's history.
 CONFERENCES = {"icpc_through_a_household_conference": ["ICPC-0001"],
-               "transfer_in_through_its_conference": ["TIC-0001"]}
+               "transfer_in_through_its_conference": ["TIC-0001"],
+               "plan_complaint_birmingham_upheld_and_reconvened": ["RCPC-0002"]}
+#: Complaint workflows a scenario opens, recorded beside the journey's history.
+COMPLAINTS = {"plan_complaint_darlington_to_the_ombudsman": ["CMP-0001"],
+              "plan_complaint_birmingham_upheld_and_reconvened": ["CMP-0001"]}
 
 
 async def today(env):
@@ -192,6 +199,84 @@ async def transfer_in_through_its_conference(env, journeys, case):
                                                   receiving_authority="Leeds City Council"))
 
 
+async def open_complaint(env, journeys, case, policy, ref="CMP-0001", **made):
+    """A complaint about the case's ICPC, as the API opens one: on the journey's pinned policy."""
+    from domain.complaints import ComplaintMade, ComplaintStart, ComplaintState, complaint_workflow_id
+    from domain.released import pinned
+    from shipped.profiles import load_profile
+    from workflows.complaint import ComplaintWorkflow
+
+    opening = ComplaintMade(event_id="c-1", received_on=await today(env), complainant="parent", about=["plan_decision"],
+                            conference_ref="ICPC-0001", conference_chair_ref="CPC-0042", **made)
+    start = ComplaintStart(complaint_ref=ref, case_ref=case, opening=opening, **pinned(load_profile(policy)))
+    handle = await env.client.start_workflow(ComplaintWorkflow.run, start, id=complaint_workflow_id(ref),
+                                             task_queue="record", result_type=ComplaintState)
+    await quiet(env.client, handle.id)
+
+    async def send(event):
+        await handle.execute_update(ComplaintWorkflow.event, event)
+        await quiet(env.client, handle.id)
+        await quiet(env.client, workflow_id_for(case))
+    return handle, send
+
+
+async def complaint_darlington_to_the_ombudsman(env, journeys, case):
+    from domain.complaints import (AppealGroundsDecided, AppealOutcomeSent, AppealSubcommitteeMet, DissatisfactionNotified,
+                                   DocumentsConsidered, ReceiptAcknowledged, ReferredToScrutineer, ScrutineerResponded,
+                                   ServiceManagerResponded)
+
+    await plan_on_time(env, journeys, case)
+    handle, send = await open_complaint(env, journeys, case, "darlington")
+    await env.sleep(timedelta(days=16))  # the Service Manager's 10 working days pass: reminded, then escalated
+    await asyncio.sleep(1)
+    await send(ServiceManagerResponded(event_id="e-1", responded_on=await today(env)))
+    await env.sleep(timedelta(days=2))
+    await send(ReferredToScrutineer(event_id="e-2", received_on=await today(env)))
+    await send(ReceiptAcknowledged(event_id="e-3", sent_on=await today(env)))
+    await env.sleep(timedelta(days=7))
+    await send(DocumentsConsidered(event_id="e-4", considered_on=await today(env)))
+    await send(ScrutineerResponded(event_id="e-5", responded_on=await today(env)))
+    await send(DissatisfactionNotified(event_id="e-6", notified_on=await today(env)))
+    await send(AppealGroundsDecided(event_id="e-7", decided_on=await today(env), grounds=True))
+    await env.sleep(timedelta(days=14))
+    await send(AppealSubcommitteeMet(event_id="e-8", met_on=await today(env), chaired_by_independent_person=True,
+                                     members_with_no_involvement=2))
+    await send(AppealOutcomeSent(event_id="e-9", sent_on=await today(env), upheld=False))
+    await handle.result()
+
+
+async def complaint_birmingham_upheld_and_reconvened(env, journeys, case):
+    from domain.complaints import FormalComplaintReceived, InformalResolutionEnded, PanelConvened, PanelDecided
+    from domain.conference import ChildDecision, ConferenceHeld
+
+    await journeys.start(case, "birmingham", StrategyDiscussion(event_id="sd-1", held_on=await today(env),
+                                                                 initiated_section_47=True))
+    await journeys.send(case, IcpcHeld(event_id="icpc-1", held_on=await today(env), decision="plan", category="neglect"))
+    handle, send = await open_complaint(env, journeys, case, "birmingham")
+    await env.sleep(timedelta(days=5))
+    await send(InformalResolutionEnded(event_id="e-1", ended_on=await today(env), resolved=False))
+    await send(FormalComplaintReceived(event_id="e-2", received_on=await today(env)))
+    await send(PanelConvened(event_id="e-3", convened_on=await today(env), members=3,
+                             members_with_previous_involvement=0, members_know_procedures=True))
+    await env.sleep(timedelta(days=10))
+    await send(PanelDecided(event_id="e-4", letter_sent_on=await today(env), upheld=True,
+                            recommendations=["Reconvene the conference under another chair"]))
+    await quiet(env.client, workflow_id_for(case))
+    booked = await today(env)
+    await journeys.send(case, ConferenceBooked(
+        event_id="book-1", booked_on=booked, conference_ref="RCPC-0002", kind="review",
+        meeting_on=booked + timedelta(days=5), chair_ref="CPC-0077", chair_independent_of_the_case=True))
+    await env.sleep(timedelta(days=5))
+    await asyncio.sleep(1)
+    await journeys.send_to_conference("RCPC-0002", ConferenceHeld(
+        event_id="held-1", held_on=await today(env), childrens_social_care_present=True,
+        other_agencies_present=["school", "health visitor"], parents_present=True,
+        decisions=[ChildDecision(case_ref=case, plan=True, category="emotional_abuse", agencies_for_plan=3,
+                                 agencies_against_plan=0)]))
+    await handle.result()
+    await asyncio.sleep(1)  # the journey continues as new after the reconvened conference's decision
+
+
 SCENARIOS = {
     "icpc_plan_on_time": plan_on_time,
     "icpc_overdue_then_no_plan": overdue_then_no_plan,
@@ -201,6 +286,8 @@ SCENARIOS = {
     "plan_missing_child_then_ended": plan_missing_child_then_ended,
     "icpc_through_a_household_conference": icpc_through_a_household_conference,
     "transfer_in_through_its_conference": transfer_in_through_its_conference,
+    "plan_complaint_darlington_to_the_ombudsman": complaint_darlington_to_the_ombudsman,
+    "plan_complaint_birmingham_upheld_and_reconvened": complaint_birmingham_upheld_and_reconvened,
 }
 
 
@@ -227,6 +314,8 @@ async def main(overwrite: bool, tag: str | None) -> None:
                     runs = await every_run(env, workflow_id_for(case))
                     conferences = [await env.client.get_workflow_handle(f"cpj-conf-{ref}").fetch_history()
                                    for ref in CONFERENCES.get(scenario_name, [])]
+                    complaints = [await env.client.get_workflow_handle(f"cpj-complaint-{ref}").fetch_history()
+                                  for ref in COMPLAINTS.get(scenario_name, [])]
             HISTORIES.mkdir(parents=True, exist_ok=True)
             for number, history in enumerate(runs, start=1):
                 path = target if len(runs) == 1 else HISTORIES / f"{name}.run{number}.json"
@@ -234,6 +323,10 @@ async def main(overwrite: bool, tag: str | None) -> None:
                 print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
             for ref, history in zip(CONFERENCES.get(scenario_name, []), conferences):
                 path = HISTORIES / f"{name}.conference-{ref}.json"
+                path.write_text(history.to_json())
+                print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
+            for ref, history in zip(COMPLAINTS.get(scenario_name, []), complaints):
+                path = HISTORIES / f"{name}.complaint-{ref}.json"
                 path.write_text(history.to_json())
                 print(f"recorded {path.relative_to(ROOT)} ({len(history.events)} events)")
         finally:

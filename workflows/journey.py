@@ -13,6 +13,11 @@ them, every way a plan ends). Each deadline passed unmet escalates once to the r
 ``domain.deadlines.KINDS`` names. After each review the journey continues as new, so
 a plan of many years keeps a short history; its id stays the same.
 
+Complaints, appeals and disagreements about its conferences run as workflows of their own
+(``workflows.complaint``): the journey lists them as they tell it (``challenge_changed``), and acts
+on a decision that asks for a conference (``challenge_decided``): the next conference booked must
+meet it, and once that conference has decided the challenge is told (``conference_held``).
+
 Journeys that began before the one update were sent each event by its type's name
 (``icpc_held``, ``visit_made``...): those names still reach the same code, through a
 dynamic update that decodes the event by name, so their histories replay.
@@ -27,12 +32,13 @@ from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from domain import icpc, plan
+    from domain.complaints import CONFERENCE_HELD, ChallengeDecided, ConferenceReconvened, complaint_workflow_id
     from domain.conference import ConferenceDecision, ConferenceKind, ConferenceStart
     from domain.events import EVENT_TYPES, ConferenceBooked, FeedEvent, IcpcHeld, JourneyEvent, ReviewHeld
     from domain.effects import QueuedChildStart, Receipt
     from domain.legacy import RULES_FROM_PROFILE_PATCH, with_hard_coded_rules
     from domain.released import pinned
-    from domain.state import JourneyStart, JourneyState, Stage
+    from domain.state import ChallengeRow, JourneyStart, JourneyState, Stage
     import shipped  # noqa: F401  (registers the calendars and releases domain counts with; passed through)
 
 from workflows.conference import conference_workflow_id
@@ -41,6 +47,8 @@ from workflows.keeping import DeadlineKeeping, EventRejected
 
 #: Journeys whose ICPC decided on a plan before this patch only list the plan's first dates.
 PLAN_STAGE_PATCH = "plan-stage"
+#: A conference a challenge asked for tells the challenge once it has decided.
+CHALLENGES_PATCH = "challenges"
 CONFERENCE_WORKFLOW = "ConferenceWorkflow"
 
 
@@ -62,7 +70,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
         self._changed = False
         self._review_boundary = False
         self._indexed: dict[str, object] = {}
-        self._opening = start.transfer_in if start.transfer_in is not None else start.strategy_discussion
+        self._opening = start.opening
         if start.carried is None:
             # Applied here, not in run, so an event sent straight after the start is validated
             # against a journey that already knows how it opened.
@@ -84,7 +92,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
                 workflow.continue_as_new(
                     JourneyStart(case_ref=start.case_ref, **pinned(self._profile),
                                  strategy_discussion=start.strategy_discussion, transfer_in=start.transfer_in,
-                                 carried=plan.carry_forward(self._state))
+                                 icpc_to_be_held=start.icpc_to_be_held, carried=plan.carry_forward(self._state))
                 )
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -232,9 +240,46 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
                 "conference_chair", "conference_decision_refused",
                 f"Conference {outcome.conference_ref}: decision not applied to case {self._state.case_ref}",
                 refused.message))
+            await self._tell_the_challenge(outcome)
             return
         self._state.conference_ref = None
         await self._apply(event)
+        await self._tell_the_challenge(outcome)
+
+    # -- Challenges: complaints, appeals and disagreements, each a workflow of its own ------
+
+    @workflow.signal
+    async def challenge_changed(self, row: ChallengeRow) -> None:
+        """A challenge about this child's conferences opened, moved on or ended: listed, nothing else.
+
+        The conference decision and the plan stand while it runs (Birmingham 7.5, 8.5; Darlington).
+        """
+        icpc.note_challenge(self._state, row)
+        self._changed = True
+
+    @workflow.signal
+    async def challenge_decided(self, decided: ChallengeDecided) -> None:
+        """A challenge decided a conference is to be held: owed until a conference booked here decides."""
+        effect = icpc.challenge_decided(self._state, self._rules, decided)
+        if effect is None:
+            return  # heard before
+        self._changed = True
+        await self._record(f"{decided.complaint_ref}-{decided.outcome}", "challenge_decided", effect.occurred_on,
+                           effect.summary, effect.details)
+
+    async def _tell_the_challenge(self, outcome: ConferenceDecision) -> None:
+        """If this conference was booked to meet a challenge's decision, tell the challenge it was held."""
+        if self._state.conference_owed is None or not workflow.patched(CHALLENGES_PATCH):
+            return
+        owed = icpc.conference_owed_met(self._state, outcome.conference_ref)
+        if owed is None:
+            return
+        self._changed = True
+        held = ConferenceReconvened(event_id=f"{outcome.conference_ref}-held", held_on=outcome.held_on,
+                                    conference_ref=outcome.conference_ref, chair_ref=owed.booked_chair_ref)
+        await self._signal(complaint_workflow_id(owed.complaint_ref), CONFERENCE_HELD, held.model_dump(mode="json"),
+                           f"Challenge {owed.complaint_ref} told: conference {outcome.conference_ref} held "
+                           f"{outcome.held_on} under chair {owed.booked_chair_ref}")
 
     # -- The procedure -----------------------------------------------------------
 
@@ -253,4 +298,9 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
         lines = [f"**Case {state.case_ref}**: stage `{state.stage.value}`, policy `{state.policy}`", ""]
         if state.closed_because:
             lines.append(f"Closed: {state.closed_because}")
+        if state.conference_owed is not None:
+            lines.append(f"Owed: {state.conference_owed.words}")
+        for row in state.challenges:
+            lines.append(f"{row.kind.replace('_', ' ').capitalize()} {row.ref} (opened {row.opened_on}): "
+                         f"{row.outcome if row.closed_on else row.stage}")
         return lines

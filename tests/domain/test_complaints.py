@@ -38,10 +38,14 @@ from domain.complaints import (
     ServiceManagerResponded,
     apply,
     begin,
+    challenge_row,
     check,
     complaint_process,
 )
+from domain import icpc
 from domain.deadlines import DeadlineStatus
+from domain.events import ConferenceBooked, IcpcHeld, StrategyDiscussion
+from domain.state import IcpcToBeHeld, JourneyStart, JourneyState, Stage
 from domain.plan import InvalidEvent
 from domain.released import RELEASED, pinned
 from shipped.profiles import load_profile
@@ -345,3 +349,85 @@ def test_every_challenge_event_describes_itself_with_a_valid_example_for_the_for
     for model in (*COMPLAINT_EVENTS, ComplaintMade, DisagreementRaised):
         event = model.model_validate(model.example())
         assert event.day == getattr(event, model.date_field), model.__name__
+
+
+# -- What the child's journey makes of a challenge ------------------------------------------------
+
+
+def test_the_journey_lists_a_challenge_in_words_from_its_opening_to_its_end() -> None:
+    profile, state, _ = opened("birmingham", complaint(about=("plan_decision", "category")))
+    row = challenge_row(state)
+    assert row.about == ("Complaint by the parent about the decision to make, continue or not make a plan and the "
+                         "category of concern (conference ICPC-0001)")
+    # 14 calendar days from Monday 2 November.
+    assert row.stage == "with the conference chair, for informal resolution; chair's informal resolution of the " \
+                        "complaint due by 2026-11-16"
+    assert row.open and row.outcome is None and row.opened_on == date(2026, 11, 2)
+    step(state, profile, ComplaintClosed(event_id="e-1", closed_on=date(2026, 11, 5), reason="withdrawn"))
+    row = challenge_row(state)
+    assert (row.closed_on, row.outcome, row.stage) == (date(2026, 11, 5), "withdrawn", "closed")
+
+
+def test_an_upheld_complaint_is_owed_a_conference_under_another_chair_and_the_old_chair_is_refused() -> None:
+    profile, state, _ = opened("birmingham", complaint())
+    for event in (FormalComplaintReceived(event_id="e-1", received_on=date(2026, 11, 17)),
+                  PanelConvened(event_id="e-2", convened_on=date(2026, 11, 20), members=3,
+                                members_with_previous_involvement=0, members_know_procedures=True)):
+        step(state, profile, event)
+    decided = step(state, profile, PanelDecided(event_id="e-3", letter_sent_on=date(2026, 12, 1), upheld=True)).for_journey
+    journey = on_plan(profile)
+    effect = icpc.challenge_decided(journey, profile, decided)
+    assert effect.summary.startswith("The conference to be reconvened under a chair other than CPC-0042")
+    assert icpc.challenge_decided(journey, profile, decided) is None  # heard once
+    old_chair = booking("CPC-0042")
+    with pytest.raises(InvalidEvent, match=r"different chair, not CPC-0042.*\(Birmingham procedures \(Section 6\), 8.13\)"):
+        icpc.check(journey, profile, old_chair)
+    new_chair = booking("CPC-0077")
+    icpc.check(journey, profile, new_chair)
+    icpc.apply(journey, profile, new_chair)
+    assert journey.conference_owed.words.endswith("booked: conference RCPC-0002 under chair CPC-0077")
+    assert icpc.conference_owed_met(journey, "ICPC-0009") is None and journey.conference_owed is not None
+    assert icpc.conference_owed_met(journey, "RCPC-0002").booked_chair_ref == "CPC-0077"
+    assert journey.conference_owed is None
+
+
+def test_another_conference_agreed_on_a_disagreement_is_owed_by_its_date_and_any_chair_may_hold_it() -> None:
+    profile, state, _ = opened("birmingham", DisagreementRaised(
+        event_id="d-1", received_on=date(2026, 12, 14), about="conference_outcome", raised_by="professional",
+        agency="school"))
+    decided = step(state, profile, FileReviewed(event_id="e-1", reviewed_on=date(2026, 12, 14),
+                                                another_conference=True)).for_journey
+    journey = on_plan(profile)
+    icpc.challenge_decided(journey, profile, decided)
+    # 15 working days from Monday 14 December, skipping 25 and 28 December and 1 January.
+    assert journey.conference_owed.words == "another conference to be held by 2027-01-07 (disagreement CMP-0001)"
+    icpc.check(journey, profile, booking("CPC-0042"))
+
+
+def test_a_journey_opened_again_to_hold_an_icpc_counts_it_from_the_final_decision() -> None:
+    profile = load_profile("birmingham")
+    journey = JourneyState(case_ref=CASE, policy=profile.pin, stage=Stage.AWAITING_SECTION_47)
+    opening = IcpcToBeHeld(event_id="CMP-0001-hold-icpc", decided_on=date(2026, 12, 17), complaint_ref="CMP-0001")
+    effect = icpc.opening(journey, profile, opening)
+    # 15 working days from Thursday 17 December, skipping 25 and 28 December and 1 January.
+    assert journey.stage is Stage.AWAITING_ICPC and journey.deadline("icpc").due == date(2027, 1, 12)
+    assert journey.icpc_clock_from == date(2026, 12, 17)
+    assert effect.summary.endswith("ICPC due by 2027-01-12")
+    with pytest.raises(ValidationError, match="exactly one"):
+        JourneyStart(case_ref=CASE, **pinned(profile), icpc_to_be_held=opening,
+                     strategy_discussion=StrategyDiscussion(event_id="sd-1", held_on=date(2026, 12, 1),
+                                                            initiated_section_47=True))
+
+
+def on_plan(profile) -> JourneyState:
+    journey = JourneyState(case_ref=CASE, policy=profile.pin, stage=Stage.AWAITING_ICPC)
+    icpc.opening(journey, profile, StrategyDiscussion(event_id="sd-1", held_on=date(2026, 10, 1),
+                                                      initiated_section_47=True))
+    icpc.apply(journey, profile, IcpcHeld(event_id="icpc-1", held_on=date(2026, 10, 20), decision="plan",
+                                          category="neglect"))
+    return journey
+
+
+def booking(chair: str) -> ConferenceBooked:
+    return ConferenceBooked(event_id="book-1", booked_on=date(2026, 12, 14), conference_ref="RCPC-0002", kind="review",
+                            meeting_on=date(2026, 12, 15), chair_ref=chair, chair_independent_of_the_case=True)

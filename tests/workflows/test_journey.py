@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notify import FileSender
 from domain.calendar import WorkingDayCalendar, add_months
+from domain.complaints import ChallengeDecided
 from domain.deadlines import DeadlineStatus
 from domain.effects import Receipt
 from domain.events import (
@@ -390,3 +391,21 @@ async def test_an_update_the_journey_does_not_know_is_refused(world: JourneyWorl
         await handle.execute_update("child_named", {"event_id": "x-1"}, id="unknown")
     assert "send events to the update 'event'" in str(refused.value.cause)
     assert await accepted_updates(world) == 0
+
+
+async def test_a_journey_still_waiting_for_a_section_47_holds_the_icpc_a_disagreement_decided_on(
+    world: JourneyWorld,
+) -> None:
+    # Birmingham 7.1: an agency disputed the decision not to go to an ICPC, and the final decision is to hold one.
+    await start(world, policy="birmingham", initiated=False)
+    decided = await world.today()
+    handle = world.env.client.get_workflow_handle(workflow_id_for(CASE))
+    told = ChallengeDecided(complaint_ref="CMP-0001", kind="icpc_not_held", decided_on=decided, outcome="hold_icpc")
+    await handle.signal(ChildProtectionJourney.challenge_decided, told)
+    await handle.signal(ChildProtectionJourney.challenge_decided, told)  # told twice: the clock starts once
+    await quiet(world.env.client, workflow_id_for(CASE))
+    state = await world.journeys.state(CASE)
+    assert state.stage is Stage.AWAITING_ICPC
+    assert [row.due for row in state.deadlines if row.kind == "icpc"] == [
+        WorkingDayCalendar().add_working_days(decided, 15)]
+    assert [row.kind for row in world.records(CASE)].count("challenge_decided") == 1

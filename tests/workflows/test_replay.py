@@ -1,5 +1,8 @@
 """Recorded journeys replay on today's code: a change that would break a running journey fails here.
 
+Beside each journey, the conferences it booked and the complaints about it (<name>.conference-<ref>.json,
+<name>.complaint-<ref>.json) replay too.
+
 Histories come from scripts/record_histories.py. Never edit or delete one to make
 this pass: guard the change with ``workflow.patched`` instead.
 """
@@ -16,11 +19,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.state import JourneyStart
+from workflows.complaint import ComplaintWorkflow
 from workflows.conference import ConferenceWorkflow
 from workflows.journey import ChildProtectionJourney
 from workflows.sandbox import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
+#: The journeys' own histories (not the conferences' or complaints' recorded beside them).
+JOURNEY_HISTORIES = [path for path in HISTORIES if ".conference-" not in path.name and ".complaint-" not in path.name]
 
 
 def load(path: Path) -> WorkflowHistory:
@@ -32,12 +38,13 @@ def replayer(*workflows) -> Replayer:
 
 
 def test_there_are_recorded_journeys_to_replay() -> None:
-    assert len(HISTORIES) >= 4
+    assert len(JOURNEY_HISTORIES) >= 4
+    assert any(".complaint-" in path.name for path in HISTORIES)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_recorded_journey_replays_on_current_code(path: Path) -> None:
-    await replayer(ChildProtectionJourney, ConferenceWorkflow).replay_workflow(load(path))
+    await replayer(ChildProtectionJourney, ConferenceWorkflow, ComplaintWorkflow).replay_workflow(load(path))
 
 
 @workflow.defn(name="ChildProtectionJourney")
@@ -51,4 +58,4 @@ class JourneyThatForgotItsRecords:
 
 async def test_a_change_that_breaks_running_journeys_is_caught() -> None:
     with pytest.raises(workflow.NondeterminismError):
-        await replayer(JourneyThatForgotItsRecords).replay_workflow(load(HISTORIES[0]))
+        await replayer(JourneyThatForgotItsRecords).replay_workflow(load(JOURNEY_HISTORIES[0]))
