@@ -45,7 +45,9 @@ def build_worker(
 
 async def main() -> None:
     configure_logging()
-    # A worker started with (or during a restart of) its database waits for it rather than exiting.
+    # A worker started with (or during a restart of) its database waits for it rather than exiting,
+    # then brings the records schema to the newest revision (the compose file's migrate service
+    # usually has: then this is one read).
     engine = await asyncio.to_thread(wait_for_database)
     client = await connect()
     get_logger("worker").info("worker starting", task_queue=TASK_QUEUE)

@@ -1,7 +1,8 @@
 """The records database: the one place journey records and notifications are stored.
 
 SQLite file under the data folder by default; set ``CPJ_DATABASE_URL`` to a
-PostgreSQL URL (``postgresql+psycopg://...``) in production.
+PostgreSQL URL (``postgresql+psycopg://...``) in production. The tables are the models below,
+created and changed by Alembic revisions (activities/migrations), never by ``create_all``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, event
 from sqlalchemy.engine import Engine
@@ -19,6 +20,9 @@ from sqlmodel import Field, SQLModel, create_engine
 from temporalio.exceptions import ApplicationError
 
 from activities.log import get_logger
+
+if TYPE_CHECKING:
+    from activities.migrations import Upgraded
 
 # A writer waits this long for another one's lock instead of failing after SQLite's default 5 s.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -63,14 +67,34 @@ class NotificationLog(SQLModel, table=True):
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine with the tables created; fails at once if the database is unreachable."""
-    engine = _engine(url or database_url())
-    SQLModel.metadata.create_all(engine)
+    """An engine on a records schema upgraded to the newest revision; fails at once if the database is unreachable.
+
+    Every start upgrades (the worker's, ``cpj up``'s, a test's): at head it is one read of the version
+    table, and a worker can then never write to a schema older than its models.
+    """
+    engine = bare_engine(url)
+    try:
+        upgrade_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
+def bare_engine(url: str | None = None) -> Engine:
+    """An engine on the records database as it is: no upgrade (``cpj db current``, the migrations themselves)."""
+    return _engine(url or database_url())
+
+
+def upgrade_schema(engine: Engine) -> Upgraded:
+    # Alembic is imported only where a database is opened, not by everything that reads the models.
+    from activities.migrations import upgrade
+
+    return upgrade(engine)
+
+
 def wait_for_database(url: str | None = None, *, seconds: float | None = None) -> Engine:
-    """``make_engine``, waiting up to ``seconds`` for a database that is not up yet.
+    """``make_engine`` (the upgrade included), waiting up to ``seconds`` for a database that is not up yet.
 
     A worker started together with its database (or during a database restart)
     waits and says so once per attempt, rather than exiting.
@@ -83,7 +107,7 @@ def wait_for_database(url: str | None = None, *, seconds: float | None = None) -
     deadline, delay, attempt = time.monotonic() + seconds, 1.0, 1
     while True:
         try:
-            SQLModel.metadata.create_all(engine)
+            upgrade_schema(engine)
             return engine
         except OperationalError as error:
             if time.monotonic() + delay > deadline:

@@ -23,8 +23,9 @@ import structlog
 
 _configured = False
 
-# Loggers that at INFO or DEBUG would print SQL statements or HTTP requests (URLs, headers).
-QUIET_LOGGERS = ("sqlalchemy", "urllib3", "requests", "httpx", "httpcore", "notifications_python_client")
+# Loggers that at INFO or DEBUG would print SQL statements or HTTP requests (URLs, headers);
+# alembic's steps at every start are summed up by our own "records schema upgraded".
+QUIET_LOGGERS = ("sqlalchemy", "urllib3", "requests", "httpx", "httpcore", "notifications_python_client", "alembic")
 
 
 def configure_logging(level: str | None = None, *, stream: IO[str] | None = None, force: bool = False) -> None:

@@ -137,6 +137,8 @@ async def run_everything(
 ) -> None:
     import uvicorn
 
+    from activities.db import make_engine
+    from activities.migrations import SchemaMismatch
     from starter.client import Journeys
     from starter.web import create_app
     from worker import build_worker
@@ -146,6 +148,12 @@ async def run_everything(
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     os.environ["CPJ_DATA_DIR"] = str(data)
+    # The records schema first (activities/migrations): a database that cannot be upgraded stops
+    # cpj up before anything starts, in one line.
+    try:
+        engine = await asyncio.to_thread(make_engine)
+    except SchemaMismatch as refused:
+        raise SystemExit(f"error: {refused}") from None
     address = f"{host}:{temporal_port}"
     os.environ["CPJ_TEMPORAL_ADDRESS"] = address
     ui_url = f"http://{'localhost' if host == '127.0.0.1' else host}:{ui_port}"
@@ -163,7 +171,7 @@ async def run_everything(
     )
     try:
         client = await wait_for_temporal(address, server=server)
-        worker = build_worker(client)
+        worker = build_worker(client, engine=engine)
         journeys = Journeys(client)
 
         async def shared_journeys() -> Journeys:

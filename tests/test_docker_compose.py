@@ -70,3 +70,14 @@ def test_the_image_installs_every_package_of_the_project() -> None:
             if path.relative_to(ROOT).parts[0] not in {"tests", "bench", ".venv", "build"}}
     assert ours and ours <= built
     assert "profiles/*.toml" in setuptools_config["package-data"]["shipped"]
+
+
+def test_the_records_schema_is_migrated_once_before_the_worker_and_the_admin_tool_start() -> None:
+    migrate = SERVICES["migrate"]
+    assert migrate["command"] == ["cpj", "db", "upgrade"]
+    assert migrate["depends_on"]["records-db"]["condition"] == "service_healthy"
+    # The very database the worker writes to; a refusal is final, not retried in a loop.
+    assert migrate["environment"]["CPJ_DATABASE_URL"] == SERVICES["worker"]["environment"]["CPJ_DATABASE_URL"]
+    assert migrate.get("restart", "no") == "no"
+    for name in ("worker", "admin"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name

@@ -1,0 +1,1 @@
+# A package only so that the revisions ship in the wheel; Alembic itself skips this file.
