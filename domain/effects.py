@@ -9,6 +9,7 @@ Temporal by the notification sender.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -122,3 +123,9 @@ class Receipt(BaseModel):
     type: str
     resend: bool = False
     stage: str
+
+
+def fingerprint(event) -> str:
+    """What an event was, kept beside its id for a workflow's whole life: its type and a digest of its content,
+    so the same event sent again is known as a resend and an id reused for another is refused, naming it."""
+    return f"{event.type}:{hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]}"

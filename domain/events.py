@@ -207,9 +207,14 @@ class TransferIn(_Event):
     action: ClassVar[str] = "Start the journey"
 
     type: Literal["transfer_in"] = "transfer_in"
-    #: Darlington counts from the agreement between the authorities; Sefton from the child's move.
+    #: Darlington counts from the agreement between the authorities; Staffordshire from the child's move
+    #: (the profile's option ``transfer_in_counted_from``).
     agreed_on: Day = Field(title="Agreed on", description="The day the two authorities agreed the transfer",
                            examples=["2026-11-20"])
+    moved_on: Day | None = Field(
+        default=None, title="Moved on",
+        description="The day the child moved to this authority's area: needed where the procedure counts the "
+                    "receiving-in conference from the move", examples=["2026-11-20"])
     originating_authority: AuthorityName = Field(
         title="Authority the child comes from", description="The authority whose plan the child is on",
         examples=["Sefton"])

@@ -235,16 +235,38 @@ def apply(state: JourneyState, profile: Profile, event, *, plan_stage: bool = Tr
     return _APPLY[type(event)](state, profile, event)
 
 
+def counts_from_the_move(profile: Profile) -> bool:
+    """Whether the profile counts a transfer-in conference from the child's move, not the authorities' agreement."""
+    option = profile.options.get("transfer_in_counted_from")
+    return option is not None and option.value == "move"
+
+
+def check_opening(profile: Profile, event: StrategyDiscussion | TransferIn) -> None:
+    """Refuse an opening the journey's procedure cannot count from (checked before the journey starts)."""
+    if isinstance(event, TransferIn) and event.moved_on is None and counts_from_the_move(profile):
+        option = profile.options["transfer_in_counted_from"]
+        raise InvalidEvent(f"give the day the child moved (moved on): the receiving-in conference is counted from "
+                           f"the child's move ({option.citation})")
+
+
 def _transfer_in(state: JourneyState, profile: Profile, event: TransferIn) -> Effect:
     # Treated as an initial conference in the receiving authority; the originating
     # authority's plan stays in force until it is held.
     state.transfer_in = event
     state.originating_plan_in_force = True
-    state.deadlines.append(transfer_in_deadline(profile, event.agreed_on))
+    from_the_move = event.moved_on is not None and counts_from_the_move(profile)
+    state.deadlines.append(transfer_in_deadline(profile, event.moved_on if from_the_move else event.agreed_on))
     state.stage = Stage.AWAITING_ICPC
+    due = state.deadline('icpc').due
+    if from_the_move:
+        return Effect(
+            f"Transfer in from {event.originating_authority}: child moved {event.moved_on} (agreed {event.agreed_on}); "
+            f"receiving-in conference due by {due}",
+            event.moved_on, {"originating_authority": event.originating_authority, "category": event.category,
+                             "counted_from": "move"},
+        )
     return Effect(
-        f"Transfer in from {event.originating_authority} agreed {event.agreed_on}; "
-        f"transfer-in conference due by {state.deadline('icpc').due}",
+        f"Transfer in from {event.originating_authority} agreed {event.agreed_on}; transfer-in conference due by {due}",
         event.agreed_on, {"originating_authority": event.originating_authority, "category": event.category},
     )
 

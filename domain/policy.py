@@ -103,8 +103,8 @@ KNOWN_RULES: dict[str, str] = {
     "review_invitation_notice": "invitations to a review conference, before it",
     "review_reports_before_conference": "reports for a review conference, before it",
     # Disagreements, complaints and appeals
-    "disagreement_stage_1": "first stage of resolving a professional disagreement with a conference outcome",
-    "disagreement_stage_2": "second stage of resolving a professional disagreement",
+    "disagreement_stage_1": "final decision on an agency's disagreement with a decision not to hold an ICPC",
+    "disagreement_stage_2": "another conference, where a disagreement with a conference outcome agrees one is needed",
     "complaint_informal_resolution": "chair's informal resolution of a complaint",
     "complaint_stage_1": "first formal stage of a complaint about a conference",
     "complaint_stage_2": "second stage of a complaint about a conference",
@@ -213,6 +213,8 @@ KNOWN_OPTIONS: dict[str, str] = {
     "plan_not_ended_at_first_review": "a plan ends at the first review only in exceptional circumstances",
     "plan_end_needs_chair_endorsement": "ending a plan needs the chair's endorsement",
     "review_never_postponed_past_limit": "a review may be brought forward but never postponed past its limit",
+    "transfer_in_counted_from": "what a transfer-in conference is counted from: 'move' (the child's move) or "
+                                "'agreement' (the authorities' agreement, when not set)",
     "midway_meeting_between_conferences": "the chair holds a mid-way meeting between conferences",
     # The plan: who is told, and what the plan refuses, where one authority's document says so
     "parents_told_of_lead_social_worker_cover": "parents and child are told of the lead social worker's planned absence",

@@ -169,7 +169,7 @@ class JourneyState(DeadlineTable):
         if self.section_47_initiated_on:
             return self.section_47_initiated_on
         if self.transfer_in:
-            return self.transfer_in.agreed_on
+            return min(self.transfer_in.agreed_on, self.transfer_in.moved_on or self.transfer_in.agreed_on)
         return self.icpc_to_be_held.decided_on if self.icpc_to_be_held else None
 
     @property

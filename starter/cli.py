@@ -70,8 +70,12 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(journey_app, name="journey")
 conference_app = typer.Typer(help="Conferences: their deadlines, the meeting and its record.", no_args_is_help=True)
 app.add_typer(conference_app, name="conference")
+complaint_app = typer.Typer(help="Complaints, appeals and disagreements about a conference.", no_args_is_help=True)
+app.add_typer(complaint_app, name="complaint")
 temporal_app = typer.Typer(help="Set up a Temporal cluster for journeys.", no_args_is_help=True)
 app.add_typer(temporal_app, name="temporal")
+from starter.db_cli import db_app  # noqa: E402  (cpj db: the records schema, in its own module)
+app.add_typer(db_app, name="db")
 
 PolicyOption = Annotated[str, typer.Option("--policy", help="policy profile id (see `cpj policy list`)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -102,6 +106,16 @@ CaseRefArgument = Annotated[str, typer.Argument(
 ConferenceRefArgument = Annotated[str, typer.Argument(
     callback=_reference(TypeAdapter(ConferenceRef), "conference reference", "ICPC-0200"),
     help="the conference's reference")]
+
+
+def _complaint_ref_check(value: str) -> str:
+    from domain.complaints import ComplaintRef
+
+    return _reference(TypeAdapter(ComplaintRef), "complaint reference", "CMP-0001")(value)
+
+
+ComplaintRefArgument = Annotated[str, typer.Argument(callback=_complaint_ref_check,
+                                                     help="the complaint's reference, e.g. CMP-0001")]
 
 
 def _profile(policy_id: str):
@@ -362,11 +376,13 @@ def journey_transfer_in(
     agreed_on: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="day the two authorities agreed the transfer")],
     originating_authority: Annotated[str, typer.Option("--from", help="the authority whose plan the child is on")],
     category: Annotated[Category, typer.Option(help="the category of the originating plan")],
+    moved_on: Annotated[date | None, typer.Option(
+        formats=["%Y-%m-%d"], help="day the child moved here (needed where the procedure counts from the move)")] = None,
     event_id: EventIdOption = None,
 ) -> None:
     """Start a journey for a child on another authority's plan who has moved here."""
     _profile(policy)
-    event = _validated(TransferIn, event_id=_event_id(event_id), agreed_on=agreed_on,
+    event = _validated(TransferIn, event_id=_event_id(event_id), agreed_on=agreed_on, moved_on=moved_on,
                        originating_authority=originating_authority, category=category)
 
     async def go():
@@ -551,6 +567,184 @@ def conference_event(
         return await (await _journeys()).send_to_conference(conference_ref, parsed)
 
     typer.echo(_run(go()).model_dump_json(indent=2))
+
+
+# -- complaints, appeals and disagreements --------------------------------------
+
+
+def _print_started_complaint(started) -> None:
+    if started.resend:
+        typer.echo(f"already started {started.workflow_id} (this opening was sent before)")
+    else:
+        typer.echo(f"started {started.workflow_id}")
+
+
+def _start_complaint(complaint_ref: str, case_ref: str, opening) -> None:
+    async def go():
+        journeys = await _journeys()
+        started = await journeys.start_complaint(complaint_ref, case_ref, opening)
+        return started, await journeys.complaint(complaint_ref)
+
+    started, state = _run(go())
+    _print_started_complaint(started)
+    _print_complaint(state)
+
+
+@complaint_app.command("start")
+def complaint_start(
+    case_ref: CaseRefArgument,
+    complaint_ref: ComplaintRefArgument,
+    received_on: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="the day the complaint was received")],
+    by: Annotated[str, typer.Option("--by", help="who complains, by their part in the child's life (parent, child, "
+                                                 "carer, significant_person, professional_acting_for_the_child, "
+                                                 "advocate, practitioner, invited_professional); never a name")],
+    about: Annotated[list[str], typer.Option("--about", help="what it is about (repeat for more): conference_process, "
+                                                             "category, plan_decision, agency_service, "
+                                                             "chair_not_following_procedures")],
+    conference: Annotated[Optional[str], typer.Option(help="the conference complained about, e.g. ICPC-0001")] = None,
+    chair: Annotated[Optional[str], typer.Option(help="its chair's staff number, e.g. CPC-0042")] = None,
+    event_id: EventIdOption = None,
+) -> None:
+    """Start a complaint about a conference on CASE_REF, as COMPLAINT_REF; the authority's procedure may refuse it."""
+    from domain.complaints import ComplaintMade
+
+    opening = _validated(ComplaintMade, event_id=_event_id(event_id), received_on=received_on, complainant=by,
+                         about=about, conference_ref=conference, conference_chair_ref=chair)
+    _start_complaint(complaint_ref, case_ref, opening)
+
+
+@complaint_app.command("disagree")
+def complaint_disagree(
+    case_ref: CaseRefArgument,
+    complaint_ref: ComplaintRefArgument,
+    received_on: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="the day the written request was received")],
+    about: Annotated[str, typer.Option(help="icpc_not_held (a decision not to hold an ICPC) or conference_outcome")],
+    raised_by: Annotated[str, typer.Option(help="agency, professional or conference_chair")],
+    agency: Annotated[Optional[str], typer.Option(help="which agency or role, e.g. school (never a name)")] = None,
+    conference: Annotated[Optional[str], typer.Option(help="the conference disagreed with, e.g. ICPC-0001")] = None,
+    chair: Annotated[Optional[str], typer.Option(help="its chair's staff number, e.g. CPC-0042")] = None,
+    event_id: EventIdOption = None,
+) -> None:
+    """Start a disagreement on CASE_REF, as COMPLAINT_REF (Birmingham procedures, 7)."""
+    from domain.complaints import DisagreementRaised
+
+    opening = _validated(DisagreementRaised, event_id=_event_id(event_id), received_on=received_on, about=about,
+                         raised_by=raised_by, agency=agency, conference_ref=conference, conference_chair_ref=chair)
+    _start_complaint(complaint_ref, case_ref, opening)
+
+
+@complaint_app.command("event")
+def complaint_event(
+    complaint_ref: ComplaintRefArgument,
+    event: Annotated[str, typer.Argument(help="the event as JSON with its \"type\", or @FILE, or - for stdin")],
+) -> None:
+    """Record a stage of a complaint as JSON (the same shape as POST /api/complaints/REF/events), e.g.
+
+    cpj complaint event CMP-0001 '{"type": "service_manager_responded", "event_id": "r-1", "responded_on": "2026-12-01"}'
+    """
+    from domain.complaints import ComplaintEvent
+
+    parsed = _read_event(event, ComplaintEvent)
+
+    async def go():
+        return await (await _journeys()).send_complaint_event(complaint_ref, parsed)
+
+    answer = _run(go())
+    if answer.receipt.resend:
+        typer.echo(f"already recorded: event {parsed.event_id} was sent before; nothing changed")
+    _print_complaint(answer.state)
+
+
+@complaint_app.command("show")
+def complaint_show(complaint_ref: ComplaintRefArgument, as_json: JsonOption = False) -> None:
+    """Show a complaint: where it stands, its deadlines and why, what it waits for, and the letters sent."""
+
+    async def go():
+        journeys = await _journeys()
+        state = await journeys.complaint(complaint_ref)
+        return state, await journeys.complaint_letters(complaint_ref)
+
+    state, letters = _run(go())
+    if as_json:
+        data = state.model_dump(mode="json")
+        data["letters"] = [{**letter.__dict__, "sent_on": letter.sent_on.isoformat()} for letter in letters]
+        typer.echo(json.dumps(data, indent=2))
+        return
+    _print_complaint(state)
+    if letters:
+        typer.echo("letters:")
+    for letter in letters:
+        pending = "" if letter.delivered else " (not yet sent)"
+        typer.echo(f"  {letter.sent_on} to the {letter.to_role.replace('_', ' ')}: {letter.subject}{pending}")
+
+
+def _print_complaint(state) -> None:
+    from domain.complaints import EXPECTED, ENDED
+    from starter.web.labels import CHALLENGE_KIND_LABELS, COMPLAINT_EVENT_LABELS, COMPLAINT_STAGE_LABELS, PROCESS_LABELS
+
+    typer.echo(f"{CHALLENGE_KIND_LABELS[state.kind]} {state.complaint_ref} about case {state.case_ref}, "
+               f"received {state.received_on}, policy {state.policy}")
+    if state.process:
+        typer.echo(f"procedure: {PROCESS_LABELS[state.process]}")
+    typer.echo(f"stage: {COMPLAINT_STAGE_LABELS[state.stage]}")
+    if state.refused_because:
+        typer.echo(f"refused: {state.refused_because}")
+    elif state.closed_because:
+        typer.echo(f"closed {state.closed_on}: {state.closed_because}")
+    for row in state.deadlines:
+        typer.echo("  " + row.line())
+    if state.stage not in ENDED:
+        waits = ", ".join(f"{COMPLAINT_EVENT_LABELS[model.model_fields['type'].default]} "
+                          f"({model.model_fields['type'].default})" for model in EXPECTED[state.stage])
+        typer.echo(f"next: {waits}")
+    for line in state.undelivered:
+        typer.echo(f"  not delivered: {line}")
+    for line in state.failures:
+        typer.echo(f"  not done: {line}")
+
+
+@complaint_app.command("list")
+def complaint_list(case_ref: CaseRefArgument, as_json: JsonOption = False) -> None:
+    """List a case's complaints and disagreements, open and closed."""
+
+    async def go():
+        return await (await _journeys()).complaints_of(case_ref)
+
+    rows = _run(go())
+    if as_json:
+        typer.echo(json.dumps([{**row.__dict__, "opened_on": row.opened_on.isoformat() if row.opened_on else None,
+                                "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+                                "next_deadline": row.next_deadline.isoformat() if row.next_deadline else None,
+                                "next_due": row.next_due.isoformat() if row.next_due else None, "open": row.open}
+                               for row in rows], indent=2))
+        return
+    if not rows:
+        typer.echo(f"no complaints or disagreements about case {case_ref}")
+        return
+    from starter.web.labels import COMPLAINT_STAGE_LABELS, words
+
+    for row in rows:
+        state = "open" if row.open else "closed"
+        stage = words(COMPLAINT_STAGE_LABELS, row.stage) if row.stage else "-"
+        nxt = f"; next: {row.next_deadline_kind.replace('_', ' ')} due {row.next_due}" if row.next_due else ""
+        overdue = " OVERDUE" if row.overdue else ""
+        about = f" {row.about}:" if row.about else ""
+        outcome = f" ({row.outcome})" if row.outcome else ""
+        typer.echo(f"{row.complaint_ref:<14} {state:<7}{about} {stage}{outcome}{nxt}{overdue}")
+
+
+@complaint_app.command("event-types")
+def complaint_event_types(as_json: JsonOption = False) -> None:
+    """Every event a complaint takes: its type, what staff call it, and an example for `complaint event`."""
+    from domain.complaints import COMPLAINT_EVENT_TYPES
+
+    rows = [{"type": kind, "title": model.title, "date_field": model.date_field, "example": model.example()}
+            for kind, model in COMPLAINT_EVENT_TYPES.items()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['type']:<30} {row['title']}\n    {json.dumps(row['example'])}")
 
 
 # -- running -----------------------------------------------------------------

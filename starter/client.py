@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+from pydantic import TypeAdapter
+
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -22,17 +24,36 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain import complaints, icpc
+from domain.complaints import (
+    COMPLAINT_EVENTS,
+    ComplaintMade,
+    ComplaintStart,
+    ComplaintState,
+    DisagreementRaised,
+    complaint_workflow_id,
+)
 from domain.conference import CONFERENCE_EVENTS, ConferenceState
 from domain.deadlines import due_day_of, london_date
-from domain.effects import Receipt
-from domain.events import EVENT_TYPES, FEED_EVENTS, ConferenceBooked, StrategyDiscussion, TransferIn, workflow_id_for
+from domain.effects import NotificationRequest, Receipt, fingerprint
+from domain.events import (
+    EVENT_TYPES,
+    FEED_EVENTS,
+    CaseRef,
+    ConferenceBooked,
+    StrategyDiscussion,
+    TransferIn,
+    workflow_id_for,
+)
+from domain.plan import InvalidEvent
 from domain.state import JourneyStart
 from shipped import released
-from domain.state import JourneyState, Stage
+from domain.state import ChallengeRow, JourneyState, Stage
 from shipped.calendars import is_shipped
 from shipped.profiles import load_profile, profile_ids
 from workflows import search_attributes as sa
 from workflows.calendar_updates import CALENDAR_UPDATED
+from workflows.complaint import ComplaintWorkflow
 from workflows.conference import ConferenceWorkflow, conference_workflow_id
 from workflows.journey import ChildProtectionJourney
 
@@ -114,7 +135,7 @@ class Answer:
     """What sending an event gives back: the workflow's receipt (was it a resend?) and its state after it."""
 
     receipt: Receipt
-    state: JourneyState | ConferenceState
+    state: JourneyState | ConferenceState | ComplaintState
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,38 @@ class JourneyPage:
 
     journeys: list[JourneySummary]
     next_page_token: str | None
+
+
+@dataclass(frozen=True)
+class ChallengeSummary:
+    """One complaint or disagreement about a case: from the journey's own list, or from Temporal's visibility.
+
+    The journey knows what each is about and how it ended, in words; visibility knows its stage's value
+    and its next deadline. A field the source does not know is None.
+    """
+
+    complaint_ref: str
+    stage: str | None
+    kind: str | None = None
+    #: What it is about, in words.
+    about: str | None = None
+    opened_on: date | None = None
+    outcome: str | None = None
+    closed_on: date | None = None
+    status: str | None = None
+    next_deadline: datetime | None = None
+    next_deadline_kind: str | None = None
+    overdue: bool = False
+
+    @property
+    def next_due(self) -> date | None:
+        return due_day_of(self.next_deadline) if self.next_deadline else None
+
+    @property
+    def open(self) -> bool:
+        if self.closed_on is not None or (self.status is not None and self.status != "running"):
+            return False
+        return self.stage not in {stage.value for stage in complaints.ENDED}
 
 
 #: One row per journey: each review continues a journey as new, leaving a closed run behind it.
@@ -255,9 +308,14 @@ class Journeys:
         profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
         start = JourneyStart(case_ref=case_ref, **released.pinned(profile), **{field: opening})
         today = london_date(await self.clock())
-        opened_on = opening.agreed_on if isinstance(opening, TransferIn) else opening.held_on
+        opened_on = max(opening.agreed_on, opening.moved_on or opening.agreed_on) if isinstance(opening, TransferIn) \
+            else opening.held_on
         if opened_on > today:
             raise EventRejected(f"{opening.type} dated {opened_on} is in the future (today is {today})")
+        try:
+            icpc.check_opening(profile, opening)
+        except InvalidEvent as refused:
+            raise EventRejected(str(refused)) from None
         workflow_id = workflow_id_for(start.case_ref)
         try:
             await self._bounded(self.client.start_workflow(
@@ -296,6 +354,11 @@ class Journeys:
 
         Every run of a journey (continued as new at each review) starts with the same opening and pin.
         """
+        return await self._first_input(workflow_id, JourneyStart, f"reading how the journey for case {case_ref} began")
+
+    async def _first_input(self, workflow_id: str, model: type[T], what: str) -> T | None:
+        """The input a workflow's latest run was started with, from its history (no worker needed); None if
+        there is no such workflow or its input was written differently by an older release."""
         events = self.client.get_workflow_handle(workflow_id).fetch_history_events(
             page_size=1, rpc_timeout=self.rpc_timeout
         )
@@ -305,15 +368,20 @@ class Journeys:
                 return event
             return None
 
-        event = await self._bounded(first_event(), f"reading how the journey for case {case_ref} began", worker=False)
+        try:
+            event = await self._bounded(first_event(), what, worker=False)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
         if event is None or not event.HasField("workflow_execution_started_event_attributes"):
             return None
         payloads = event.workflow_execution_started_event_attributes.input.payloads
         try:
-            [started] = await self.client.data_converter.decode(payloads, [JourneyStart])
+            [started] = await self.client.data_converter.decode(payloads, [model])
         except Exception:  # an input an older release wrote differently: not comparable, so not a resend
             return None
-        return started if isinstance(started, JourneyStart) else None
+        return started if isinstance(started, model) else None
 
     async def send(self, case_ref: str, event) -> JourneyState:
         """Send one event and return the journey's state after it (see :meth:`send_event`)."""
@@ -487,7 +555,7 @@ class Journeys:
         )
 
     async def publish_calendar(self, version: str) -> int:
-        """Tell every running journey and conference of calendar ``version`` (``cpj calendar publish``).
+        """Tell every running journey, conference and complaint of calendar ``version`` (``cpj calendar publish``).
 
         Each counts its open deadlines not yet passed again by it and records what moved; one on that
         version already (a publish repeated) ignores it. Returns how many were told.
@@ -496,7 +564,8 @@ class Journeys:
             raise JourneyError(f"no calendar version {version!r} is shipped")
         told = 0
         running = self.client.list_workflows(
-            '(WorkflowType = "ChildProtectionJourney" OR WorkflowType = "ConferenceWorkflow") '
+            '(WorkflowType = "ChildProtectionJourney" OR WorkflowType = "ConferenceWorkflow" '
+            'OR WorkflowType = "ComplaintWorkflow") '
             'AND ExecutionStatus = "Running"', rpc_timeout=self.rpc_timeout)
         async for execution in running:
             handle = self.client.get_workflow_handle(execution.id)
@@ -509,3 +578,182 @@ class Journeys:
                 continue
             told += 1
         return told
+
+    # -- Complaints, appeals and disagreements (their own workflows, beside the journey) ----------
+
+    async def start_complaint(self, complaint_ref: str, case_ref: str,
+                              opening: ComplaintMade | DisagreementRaised) -> Started:
+        """Start a complaint or disagreement about case ``case_ref``, on the journey's pinned policy.
+
+        Refused at once, with the procedure's reason, if it is not for this authority's procedure (an
+        ineligible complainant, a complaint about one agency's own service) or dated in the future:
+        nothing is started. A start repeating the one already made under ``complaint_ref`` (same case,
+        same opening) is a caller's retry, answered as a ``resend``.
+        """
+        journey = await self._first_input(workflow_id_for(case_ref), JourneyStart,
+                                          f"reading the policy of the journey for case {case_ref}")
+        if journey is None:
+            raise JourneyNotFound(f"no journey for case {case_ref}")
+        # The journey's own pin: a complaint runs the procedure the journey runs, however long it lasts.
+        start = ComplaintStart(complaint_ref=complaint_ref, case_ref=case_ref, opening=opening,
+                               **released.pinned(journey.resolve_profile()))
+        profile = start.resolve_profile()
+        today = london_date(await self.clock())
+        what = "complaint" if isinstance(opening, ComplaintMade) else "disagreement"
+        if opening.received_on > today:
+            raise EventRejected(f"the {what} is dated {opening.received_on}, in the future (today is {today})")
+        try:
+            complaints.check_opening(profile, start)
+        except InvalidEvent as refusal:
+            raise EventRejected(f"this {what} cannot be taken under {profile.authority}'s procedure: {refusal}") from None
+        opened, _ = complaints.begin(profile, start)
+        workflow_id = complaint_workflow_id(complaint_ref)
+        title = "Complaint" if what == "complaint" else f"Disagreement ({opened.kind.value.replace('_', ' ')})"
+        try:
+            await self._bounded(self.client.start_workflow(
+                ComplaintWorkflow.run,
+                start,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                # A complaint reference names one challenge for ever, open or closed.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=TypedSearchAttributes([
+                    SearchAttributePair(sa.CASE, case_ref), SearchAttributePair(sa.POLICY, profile.pin),
+                    SearchAttributePair(sa.STAGE, opened.stage.value)]),
+                static_summary=f"{title} {complaint_ref} about case {case_ref}",
+                static_details=f"Policy `{profile.pin}` ({profile.authority}). Received {opening.received_on}.",
+                rpc_timeout=self.rpc_timeout,
+            ), f"starting {what} {complaint_ref} for case {case_ref}", worker=False)
+        except WorkflowAlreadyStartedError as err:
+            running = await self._first_input(workflow_id, ComplaintStart, f"reading how {what} {complaint_ref} began")
+            if running is not None and running.case_ref == case_ref and running.opening == opening:
+                return Started(workflow_id, resend=True)
+            message = f"complaint reference {complaint_ref} is already used"
+            if running is not None and running.opening.event_id == opening.event_id:
+                message += f"; it opened with event {opening.event_id}, which said something else"
+            raise JourneyExists(message + "; give this one a reference of its own") from err
+        return Started(workflow_id)
+
+    async def send_complaint_event(self, complaint_ref: str, event) -> Answer:
+        """Send one event (a model from ``domain.complaints``) to a complaint: its receipt and its state after it.
+
+        A resend (same id, same content) changes nothing and is answered as one, even once the
+        complaint has ended; an event that does not fit the complaint's stage is refused with the reason.
+        """
+        if type(event) not in COMPLAINT_EVENTS:
+            raise EventRejected(f"not a complaint event: {type(event).__name__}")
+        handle = self.client.get_workflow_handle(complaint_workflow_id(complaint_ref))
+        try:
+            receipt = await self._update(handle, event, f"complaint {complaint_ref}", ComplaintWorkflow.event)
+            state = await self._bounded(handle.query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout),
+                                        f"the state of complaint {complaint_ref}")
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # No such complaint, or one that has ended (it takes no more updates): its state says which.
+            state = await self.complaint(complaint_ref)
+            if state.event_digests.get(event.event_id) == fingerprint(event):
+                return Answer(Receipt(event_id=event.event_id, type=event.type, resend=True, stage=state.stage.value),
+                              state)
+            why = state.refused_because or state.closed_because or "ended"
+            raise EventRejected(f"complaint {complaint_ref} has ended ({why}): it takes no more events") from err
+        return Answer(receipt, state)
+
+    async def complaint(self, complaint_ref: str) -> ComplaintState:
+        """A complaint's state: its stage, deadlines (with their reasons) and what it has decided."""
+        handle = self.client.get_workflow_handle(complaint_workflow_id(complaint_ref))
+        try:
+            return await self._bounded(handle.query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout),
+                                       f"the state of complaint {complaint_ref}")
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise JourneyNotFound(f"no complaint {complaint_ref}") from err
+            raise
+
+    async def complaints_of(self, case_ref: str, journey: JourneyState | None = None) -> list[ChallengeSummary]:
+        """The case's complaints and disagreements, open and closed: the journey's own list where it keeps
+        one (``journey``, or read here), else Temporal's visibility (``CpjCase``)."""
+        if journey is None:
+            try:
+                journey = await self.state(case_ref)
+            except JourneyNotFound:
+                journey = None
+        if journey is not None and journey.challenges:
+            return [_challenge_row(row) for row in journey.challenges]
+        try:
+            return await self.list_complaints(case_ref)
+        except (RPCError, NotAnswered):  # a server that cannot list (the time-skipping one): the journey's list
+            return []
+
+    async def list_complaints(self, case_ref: str) -> list[ChallengeSummary]:
+        """Every complaint and disagreement about the case as Temporal's visibility has it (the dev server or a
+        cluster; the time-skipping test server cannot list), with its next deadline."""
+        try:
+            case_ref = _CASE_REF.validate_python(case_ref)  # checked before it is quoted into the query
+        except ValueError:
+            raise JourneyError(f"{case_ref!r} is not a case reference") from None
+        query = f'WorkflowType = "ComplaintWorkflow" AND {sa.CASE.name} = "{case_ref}"'
+
+        async def all_rows():
+            return [execution async for execution in self.client.list_workflows(query, rpc_timeout=self.rpc_timeout)]
+
+        rows = []
+        for execution in await self._bounded(all_rows(), f"listing the complaints of case {case_ref}", worker=False):
+            attrs = execution.typed_search_attributes
+            rows.append(ChallengeSummary(
+                complaint_ref=execution.id.removeprefix("cpj-complaint-"),
+                stage=attrs.get(sa.STAGE),
+                status=WorkflowExecutionStatus(execution.status).name.lower() if execution.status else None,
+                next_deadline=attrs.get(sa.NEXT_DEADLINE), next_deadline_kind=attrs.get(sa.NEXT_DEADLINE_KIND),
+                overdue=bool(attrs.get(sa.OVERDUE))))
+        return sorted(rows, key=lambda row: row.complaint_ref)
+
+
+    async def complaint_letters(self, complaint_ref: str) -> list[Letter]:
+        """The letters a complaint has sent, oldest first, read from its history (no worker needed).
+
+        Each went to a role (the complainant, the chair, the Assistant Director), never to a name: the
+        sender finds the address.
+        """
+        handle = self.client.get_workflow_handle(complaint_workflow_id(complaint_ref))
+
+        async def read() -> list[Letter]:
+            scheduled, done = {}, set()
+            async for event in handle.fetch_history_events(rpc_timeout=self.rpc_timeout):
+                if event.HasField("activity_task_scheduled_event_attributes"):
+                    attrs = event.activity_task_scheduled_event_attributes
+                    if attrs.activity_type.name == "send_notification":
+                        [request] = await self.client.data_converter.decode(attrs.input.payloads, [NotificationRequest])
+                        day = london_date(event.event_time.ToDatetime(tzinfo=UTC))
+                        scheduled[event.event_id] = (day, request)
+                elif event.HasField("activity_task_completed_event_attributes"):
+                    done.add(event.activity_task_completed_event_attributes.scheduled_event_id)
+            return [Letter(day, request.recipient_role, request.subject, request.body, event_id in done)
+                    for event_id, (day, request) in scheduled.items()]
+
+        try:
+            return await self._bounded(read(), f"the letters of complaint {complaint_ref}", worker=False)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise JourneyNotFound(f"no complaint {complaint_ref}") from err
+            raise
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter a complaint sent (or is sending): to whom by role, what it says, and whether it went."""
+
+    sent_on: date
+    to_role: str
+    subject: str
+    body: str
+    delivered: bool
+
+
+_CASE_REF = TypeAdapter(CaseRef)
+
+
+def _challenge_row(row: ChallengeRow) -> ChallengeSummary:
+    return ChallengeSummary(complaint_ref=row.ref, stage=row.stage, kind=row.kind, about=row.about,
+                            opened_on=row.opened_on, outcome=row.outcome, closed_on=row.closed_on)

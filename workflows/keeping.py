@@ -20,7 +20,6 @@ outbox (``OUTBOX_PATCH``) keep doing their effects inline, as they did when reco
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import date, timedelta
 
 from temporalio import workflow
@@ -41,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Receipt,
         RecordRequest,
         effect_key,
+        fingerprint,
     )
     from domain.plan import Notice
     from workflows import search_attributes as sa
@@ -299,7 +299,7 @@ class DeadlineKeeping:
 
     @staticmethod
     def _fingerprint(event) -> str:
-        return f"{event.type}:{hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]}"
+        return fingerprint(event)
 
     def _is_resend(self, event) -> bool:
         """True if ``event`` was received before, exactly; refuses an id used for something else."""

@@ -7,6 +7,9 @@ Routes::
     GET  /journeys?case_ref=                    open a journey by case reference
     GET  /journeys/{case_ref}                   a journey: deadlines, escalations, event forms
     POST /journeys/{case_ref}/events            record an event (form, incl. booking a conference), then 303 back
+    POST /journeys/{case_ref}/complaints        start a complaint or disagreement (form), then 303 to its page
+    GET  /complaints/{complaint_ref}            a complaint: stage, deadlines, letters, the forms its stage takes
+    POST /complaints/{complaint_ref}/events     record a complaint's stage (form), then 303 back
     GET  /conferences/{conference_ref}          a conference: facts, deadlines, event forms
     POST /conferences/{conference_ref}/events   record a conference event (form), then 303 back
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,9 +26,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from temporalio.service import RPCError
 
-from domain.events import JourneyEvent, StrategyDiscussion
+from domain.events import CONFERENCE_REF_PATTERN, JourneyEvent, StrategyDiscussion
 from shipped.profiles import PolicyNotFound, profile_ids
-from starter.client import EventRejected, JourneyError, JourneyExists, Journeys, JourneySummary
+from domain.complaints import COMPLAINT_EVENT_TYPES, ComplaintEvent
+from starter.client import EventRejected, JourneyError, JourneyExists, Journeys, JourneySummary, NotAnswered
+from starter.web.complaints import OPENINGS, REFERENCE_FIELDS, complaint_href, complaint_page
 from starter.web.conference import (
     CONFERENCE_EVENT_LABELS,
     CONFERENCE_EVENT_TYPES,
@@ -38,13 +44,18 @@ from starter.web.event_fields import event_fields
 from starter.web.form_errors import InvalidCaseRef, error_sentences, valid_case_ref
 from starter.web.forms import london_today, new_event_id
 from starter.web.markup import e
+from starter.web.model_forms import multi_fields, read
 from starter.web.labels import EVENT_LABELS
 from starter.web.pages import escalates_to, home_page, journey_href, journey_page
-from starter.web.api import CaseRefPath, ConferenceRefPath
+from starter.web.api import CaseRefPath, ComplaintRefPath, ConferenceRefPath
 
 log = logging.getLogger("cpj.web")
 
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(JourneyEvent)
+COMPLAINT_ADAPTER: TypeAdapter = TypeAdapter(ComplaintEvent)
+COMPLAINT_REF = re.compile(CONFERENCE_REF_PATTERN)
+COMPLAINT_REF_HELP = ("A complaint reference is the complaints system's number: 4 to 40 capital letters, digits and "
+                      "hyphens, for example CMP-0001. Never a name.")
 #: Journeys on one page of the home table; a "Next page" link follows when there are more.
 HOME_PAGE_SIZE = 50
 
@@ -114,10 +125,19 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
                                      error_extra=link)
         return RedirectResponse(journey_href(case_ref), status_code=303)
 
+    async def render_journey(j: Journeys, state, **kwargs: Any) -> HTMLResponse:
+        """The journey page, with the case's complaints and disagreements (or a note that they cannot be listed)."""
+        try:
+            challenges = await j.complaints_of(state.case_ref, state)
+        except (RPCError, JourneyError) as err:
+            log.warning("cannot list the complaints of a case: %s", type(err).__name__)
+            challenges = None
+        return journey_page(state, ui_url, namespace(j), challenges=challenges, **kwargs)
+
     @router.get("/journeys/{case_ref}", response_class=HTMLResponse, include_in_schema=False)
     async def journey(case_ref: CaseRefPath, recorded: str | None = None) -> HTMLResponse:
         j = await journeys()
-        return journey_page(await j.state(case_ref), ui_url, namespace(j), recorded=recorded)
+        return await render_journey(j, await j.state(case_ref), recorded=recorded)
 
     @router.post("/journeys/{case_ref}/events", include_in_schema=False)
     async def send_from_form(case_ref: CaseRefPath, request: Request) -> Response:
@@ -127,8 +147,7 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
         j = await journeys()
         if kind not in EVENT_LABELS:
             state = await j.state(case_ref)
-            return journey_page(state, ui_url, namespace(j), error="That is not an event this journey knows.",
-                                status_code=422)
+            return await render_journey(j, state, error="That is not an event this journey knows.", status_code=422)
         values["initiated_section_47"] = "on" if values.get("initiated_section_47") else "off"
         event_id = values.get("event_id") or new_event_id()
         values["event_id"] = event_id
@@ -137,13 +156,84 @@ def admin_router(journeys: JourneysFactory) -> APIRouter:
             await j.send(case_ref, event)
         except ValidationError as err:
             state = await j.state(case_ref)
-            return journey_page(state, ui_url, namespace(j), failed=values, status_code=422,
-                                error=f"{EVENT_LABELS[kind]} was not recorded. {error_sentences(err)}")
+            return await render_journey(j, state, failed=values, status_code=422,
+                                        error=f"{EVENT_LABELS[kind]} was not recorded. {error_sentences(err)}")
         except EventRejected as err:
             state = await j.state(case_ref)
-            return journey_page(state, ui_url, namespace(j), failed=values, status_code=409,
-                                error=f"{EVENT_LABELS[kind]} was not recorded: {err}")
+            return await render_journey(j, state, failed=values, status_code=409,
+                                        error=f"{EVENT_LABELS[kind]} was not recorded: {err}")
         return RedirectResponse(f"{journey_href(case_ref)}?recorded={kind}", status_code=303)
+
+    def form_values(form, model) -> dict[str, Any]:
+        """A submitted form's fields: text, or the list ticked for a choice of several; references in capitals."""
+        values: dict[str, Any] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        for name in multi_fields(model) if model is not None else ():
+            values[name] = [str(v) for v in form.getlist(name)]
+        for name in REFERENCE_FIELDS:
+            if isinstance(values.get(name), str):
+                values[name] = values[name].strip().upper()
+        values["event_id"] = values.get("event_id") or new_event_id()
+        return values
+
+    @router.post("/journeys/{case_ref}/complaints", include_in_schema=False)
+    async def start_complaint_from_form(case_ref: CaseRefPath, request: Request) -> Response:
+        form = await request.form()
+        kind = str(form.get("type", ""))
+        model = OPENINGS.get(kind)
+        values = form_values(form, model)
+        j = await journeys()
+        if model is None:
+            return await render_journey(j, await j.state(case_ref), status_code=422,
+                                        error="That is not a way a complaint or disagreement starts.")
+        what = "complaint" if kind == "complaint_made" else "disagreement"
+        complaint_ref = values.get("complaint_ref", "")
+        if not COMPLAINT_REF.fullmatch(complaint_ref):
+            return await render_journey(j, await j.state(case_ref), failed=values, status_code=422,
+                                        error=f"The {what} was not started. {COMPLAINT_REF_HELP}")
+        try:
+            opening = model.model_validate(read(model, values, values["event_id"]))
+            await j.start_complaint(complaint_ref, case_ref, opening)
+        except ValidationError as err:
+            return await render_journey(j, await j.state(case_ref), failed=values, status_code=422,
+                                        error=f"The {what} was not started. {error_sentences(err)}")
+        except (EventRejected, JourneyExists) as err:
+            return await render_journey(j, await j.state(case_ref), failed=values, status_code=409,
+                                        error=f"The {what} was not started: {err}.")
+        return RedirectResponse(f"{complaint_href(complaint_ref)}?recorded=started", status_code=303)
+
+    async def render_complaint(j: Journeys, state, **kwargs: Any) -> HTMLResponse:
+        try:
+            letters = await j.complaint_letters(state.complaint_ref)
+        except (RPCError, NotAnswered) as err:
+            log.warning("cannot read a complaint's letters: %s", type(err).__name__)
+            letters = None
+        return complaint_page(state, letters, london_today().isoformat(), new_event_id, escalates_to, **kwargs)
+
+    @router.get("/complaints/{complaint_ref}", response_class=HTMLResponse, include_in_schema=False)
+    async def complaint(complaint_ref: ComplaintRefPath, recorded: str | None = None) -> HTMLResponse:
+        j = await journeys()
+        return await render_complaint(j, await j.complaint(complaint_ref), recorded=recorded)
+
+    @router.post("/complaints/{complaint_ref}/events", include_in_schema=False)
+    async def send_to_complaint_from_form(complaint_ref: ComplaintRefPath, request: Request) -> Response:
+        form = await request.form()
+        kind = str(form.get("type", ""))
+        model = COMPLAINT_EVENT_TYPES.get(kind)
+        values = form_values(form, model)
+        j = await journeys()
+        if model is None:
+            return await render_complaint(j, await j.complaint(complaint_ref), status_code=422,
+                                          error="That is not an event a complaint takes.")
+        try:
+            event = COMPLAINT_ADAPTER.validate_python(read(model, values, values["event_id"]))
+            await j.send_complaint_event(complaint_ref, event)
+        except ValidationError as err:
+            return await render_complaint(j, await j.complaint(complaint_ref), failed=values, status_code=422,
+                                          error=f"{model.title} was not recorded. {error_sentences(err)}")
+        except EventRejected as err:
+            return await render_complaint(j, await j.complaint(complaint_ref), failed=values, status_code=409,
+                                          error=f"{model.title} was not recorded: {err}")
+        return RedirectResponse(f"{complaint_href(complaint_ref)}?recorded={kind}", status_code=303)
 
     def render_conference(state, **kwargs: Any) -> HTMLResponse:
         return conference_page(state, london_today().isoformat(), new_event_id, escalates_to, **kwargs)

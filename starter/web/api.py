@@ -10,6 +10,11 @@ Routes::
                                                 one page of journey summaries and the next page's token
     GET  /api/journeys/{case_ref}               a journey's state
     POST /api/journeys/{case_ref}/events        send one event (discriminated by "type")
+    GET  /api/journeys/{case_ref}/complaints    the case's complaints and disagreements, open and closed
+    POST /api/complaints                        start a complaint or disagreement (201; a retried start 200;
+                                                refused by the procedure 409, with the reason)
+    GET  /api/complaints/{complaint_ref}        a complaint's state: stage, deadlines with reasons, what it decided
+    POST /api/complaints/{complaint_ref}/events send one complaint event (discriminated by "type")
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from domain.complaints import COMPLAINT_EVENTS, ComplaintEvent, ComplaintMade, ComplaintRef, DisagreementRaised, Opening
 from domain.conference import ConferenceEvent
 from domain.deadlines import icpc_deadline
 from domain.events import (
@@ -38,13 +44,14 @@ from domain.events import (
 )
 from domain.state import Stage
 from shipped.profiles import PolicyNotFound, load_profile, profile_ids
-from starter.client import Answer, MAX_PAGE_SIZE, JourneySummary, WorkerUnavailable
+from starter.client import Answer, ChallengeSummary, MAX_PAGE_SIZE, JourneySummary, WorkerUnavailable
 from starter.web.connection import JourneysFactory
 
 #: A reference in a path is checked like one in a body, so no path can reach another workflow
 #: (``/api/journeys/conf-X`` would otherwise address the conference ``cpj-conf-X``).
 CaseRefPath = Annotated[CaseRef, Path(description="the case system's reference, e.g. CASE-0042")]
 ConferenceRefPath = Annotated[ConferenceRef, Path(description="the conference's reference, e.g. ICPC-0200")]
+ComplaintRefPath = Annotated[ComplaintRef, Path(description="the complaint's reference, e.g. CMP-0001")]
 
 
 class StartJourney(BaseModel):
@@ -65,6 +72,18 @@ class StartJourney(BaseModel):
         return self
 
 
+class StartComplaint(BaseModel):
+    """What a service sends to start a complaint or disagreement about a case (its journey gives the policy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: The complaints system's reference for it: the workflow is ``cpj-complaint-<ref>``.
+    complaint_ref: ComplaintRef
+    case_ref: CaseRef
+    #: ``complaint_made`` (a complaint) or ``disagreement_raised`` (a disagreement), by "type".
+    opening: Opening
+
+
 def _examples(models) -> dict[str, dict]:
     """The API's example of each event: the model's own, from each field's examples."""
     return {model.model_fields["type"].default: {"summary": model.title, "description": model.__doc__ or "",
@@ -73,6 +92,20 @@ def _examples(models) -> dict[str, dict]:
 
 EVENT_EXAMPLES = _examples(EVENT_TYPES.values())
 FEED_EXAMPLES = _examples(FEED_EVENTS)
+COMPLAINT_EVENT_EXAMPLES = _examples(COMPLAINT_EVENTS)
+START_COMPLAINT_EXAMPLES = {
+    model.model_fields["type"].default: {
+        "summary": model.title, "description": model.__doc__ or "",
+        "value": {"complaint_ref": "CMP-0001", "case_ref": "CASE-0042", "opening": model.example()}}
+    for model in (ComplaintMade, DisagreementRaised)
+}
+
+
+def challenge_json(row: ChallengeSummary) -> dict:
+    data = jsonable_encoder(asdict(row))
+    data["next_due"] = row.next_due.isoformat() if row.next_due else None
+    data["open"] = row.open
+    return data
 
 
 def summary_json(row: JourneySummary) -> dict:
@@ -83,6 +116,21 @@ def summary_json(row: JourneySummary) -> dict:
 
 def answer_json(answer: Answer) -> dict:
     return {**answer.state.model_dump(mode="json"), "receipt": answer.receipt.model_dump(mode="json")}
+
+
+async def started_answer(started, response: Response, read_state, poll: str) -> dict:
+    """The answer to a start: 201 started, 200 a retried start, 202 when no worker has answered yet (Temporal
+    holds the workflow; it runs as soon as a worker polls, so the start stands): ask ``poll`` again."""
+    answer = {"workflow_id": started.workflow_id, "resend": started.resend}
+    if started.resend:
+        response.status_code = 200
+    try:
+        state = await read_state()
+    except WorkerUnavailable:
+        response.status_code = 202
+        response.headers["Location"] = poll
+        return {**answer, "state": None, "poll": poll}
+    return {**answer, "state": state.model_dump(mode="json")}
 
 
 def api_router(journeys: JourneysFactory) -> APIRouter:
@@ -123,18 +171,8 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
             raise PolicyNotFound(f"no policy profile {body.policy!r}; known: {', '.join(profile_ids())}")
         j = await journeys()
         started = await j.start(body.case_ref, body.policy, body.strategy_discussion or body.transfer_in)
-        answer = {"workflow_id": started.workflow_id, "resend": started.resend}
-        if started.resend:
-            response.status_code = 200
-        try:
-            state = await j.state(body.case_ref)
-        except WorkerUnavailable:
-            # Temporal holds the journey; it runs as soon as a worker polls, so the start stands.
-            poll = f"/api/journeys/{quote(body.case_ref, safe='')}"
-            response.status_code = 202
-            response.headers["Location"] = poll
-            return {**answer, "state": None, "poll": poll}
-        return {**answer, "state": state.model_dump(mode="json")}
+        return await started_answer(started, response, lambda: j.state(body.case_ref),
+                                    f"/api/journeys/{quote(body.case_ref, safe='')}")
 
     @router.get("/api/journeys", tags=["journeys"])
     async def api_list(
@@ -163,6 +201,40 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
         await (await journeys()).feed(case_ref, event)
         return {"accepted": event.event_id}
+
+    @router.get("/api/journeys/{case_ref}/complaints", tags=["complaints"])
+    async def api_case_complaints(case_ref: CaseRefPath) -> dict:
+        """The case's complaints and disagreements, open and closed, one row each."""
+        rows = await (await journeys()).complaints_of(case_ref)
+        return {"complaints": [challenge_json(row) for row in rows]}
+
+    @router.post("/api/complaints", status_code=201, tags=["complaints"],
+                 responses={200: {"description": "a retried start: the complaint it started exists"},
+                            202: {"description": "started; the worker has not answered yet: poll the Location"},
+                            409: {"description": "refused by the authority's procedure (the reason), or the "
+                                                 "reference already used"}})
+    async def api_start_complaint(
+        body: Annotated[StartComplaint, Body(openapi_examples=START_COMPLAINT_EXAMPLES)], response: Response,
+    ) -> dict:
+        """Start a complaint or disagreement on the case's journey's policy; one the procedure does not take (an
+        ineligible complainant, one agency's own service, a date in the future) is refused at once, with the reason."""
+        j = await journeys()
+        started = await j.start_complaint(body.complaint_ref, body.case_ref, body.opening)
+        return await started_answer(started, response, lambda: j.complaint(body.complaint_ref),
+                                    f"/api/complaints/{quote(body.complaint_ref, safe='')}")
+
+    @router.get("/api/complaints/{complaint_ref}", tags=["complaints"])
+    async def api_complaint(complaint_ref: ComplaintRefPath) -> dict:
+        return (await (await journeys()).complaint(complaint_ref)).model_dump(mode="json")
+
+    @router.post("/api/complaints/{complaint_ref}/events", tags=["complaints"])
+    async def api_complaint_event(
+        complaint_ref: ComplaintRefPath,
+        event: Annotated[ComplaintEvent, Body(openapi_examples=COMPLAINT_EVENT_EXAMPLES)],
+    ) -> dict:
+        """The complaint's state after the event, with its ``receipt`` (``resend``: sent before, changed nothing);
+        an event that does not fit the complaint's stage is refused (409) with the reason."""
+        return answer_json(await (await journeys()).send_complaint_event(complaint_ref, event))
 
     @router.get("/api/conferences/{conference_ref}", tags=["conferences"])
     async def api_conference(conference_ref: ConferenceRefPath) -> dict:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
+from domain.complaints import COMPLAINT_EVENT_TYPES, ComplaintMade, DisagreementRaised
 from domain.events import EVENT_TYPES, CaseRef
 
 CASE_REF_ADAPTER: TypeAdapter = TypeAdapter(CaseRef)
+#: Every event whose form names its fields by the model's titles: the journey's and a complaint's.
+TITLED_EVENTS = {**EVENT_TYPES, **COMPLAINT_EVENT_TYPES, "complaint_made": ComplaintMade,
+                 "disagreement_raised": DisagreementRaised}
 
 FIELD_LABELS = {
     "case_ref": "Case reference",
@@ -101,9 +105,9 @@ CASE_REF_HELP = (
 def _error_label(loc: tuple) -> str:
     """Where an error is, in the form's words: "Held on", "Core group members, line 2, agency".
 
-    A journey event's fields are named by its model's titles; other forms' by ``FIELD_LABELS``.
+    A journey's or a complaint's event's fields are named by its model's titles; other forms' by ``FIELD_LABELS``.
     """
-    model = EVENT_TYPES.get(loc[0]) if loc and isinstance(loc[0], str) else None
+    model = TITLED_EVENTS.get(loc[0]) if loc and isinstance(loc[0], str) else None
     parts = list(loc[1:] if model is not None else loc)
     if not parts:
         return ""

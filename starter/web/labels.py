@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.complaints import COMPLAINT_EVENT_TYPES, ChallengeKind, ComplaintProcess, ComplaintStage
 from domain.events import EVENT_TYPES, IcpcHeld
 from domain.state import Stage
 
@@ -28,3 +29,46 @@ def kind_label(kind: str | None) -> str:
 def readable(value: Any) -> str:
     """An enum value or role as words: ``line_manager`` is "line manager"."""
     return str(getattr(value, "value", value) or "").replace("_", " ")
+
+
+#: Where a complaint or disagreement stands, in the words of its procedure.
+COMPLAINT_STAGE_LABELS = {
+    ComplaintStage.WITH_SERVICE_MANAGER: "With the Service Manager",
+    ComplaintStage.SERVICE_MANAGER_RESPONDED: "The Service Manager has responded",
+    ComplaintStage.WITH_INDEPENDENT_SCRUTINEER: "With the Statutory Safeguarding Partners / Independent Scrutineer",
+    ComplaintStage.SCRUTINEER_RESPONDED: "The Independent Scrutineer has responded",
+    ComplaintStage.APPEAL_GROUNDS: "Appeal: an independent person decides whether there are grounds",
+    ComplaintStage.APPEAL_SUBCOMMITTEE: "Appeal: the subcommittee is to meet",
+    ComplaintStage.APPEAL_OUTCOME: "Appeal: the outcome is to be sent",
+    ComplaintStage.INFORMAL_RESOLUTION: "With the conference chair, to resolve informally",
+    ComplaintStage.FORMAL_COMPLAINT_INVITED: "Not resolved informally: a formal written complaint may follow",
+    ComplaintStage.WITH_PANEL: "Formal complaint: with the Assistant Director and a panel of three",
+    ComplaintStage.TO_BE_RECONVENED: "Upheld: the conference is to be reconvened under a different chair",
+    ComplaintStage.AWAITING_FINAL_DECISION: "Awaiting the final decision on holding an initial conference",
+    ComplaintStage.FILE_REVIEW: "The file and the decision are being reviewed",
+    ComplaintStage.FURTHER_CONFERENCE: "Another conference is to be held",
+    ComplaintStage.CLOSED: "Closed",
+    ComplaintStage.REFUSED: "Refused",
+}
+assert set(COMPLAINT_STAGE_LABELS) == set(ComplaintStage)
+CHALLENGE_KIND_LABELS = {
+    ChallengeKind.COMPLAINT: "Complaint",
+    ChallengeKind.ICPC_NOT_HELD: "Disagreement with a decision not to hold an initial conference",
+    ChallengeKind.CONFERENCE_OUTCOME: "Disagreement with a conference's outcome",
+}
+PROCESS_LABELS = {
+    ComplaintProcess.DARLINGTON: "Darlington's complaints procedure (Service Manager, Independent Scrutineer, appeal "
+                                 "subcommittee, Local Government Ombudsman)",
+    ComplaintProcess.BIRMINGHAM: "Birmingham's complaints procedure (the chair informally, then a panel of three)",
+}
+#: Each complaint event by its title, which the event's model gives.
+COMPLAINT_EVENT_LABELS = {kind: model.title for kind, model in COMPLAINT_EVENT_TYPES.items()}
+
+
+def words(labels: dict, value: Any) -> str:
+    """``value`` (an enum member or its value) in the words of ``labels``; an unknown value as readable text."""
+    for key, text in labels.items():
+        if key == value or getattr(key, "value", key) == value:
+            return text
+    text = readable(value)  # words already (the journey's list says where a challenge stands in words)
+    return text[:1].upper() + text[1:]

@@ -49,16 +49,35 @@ def _bare(annotation: Any) -> Any:
     return annotation
 
 
+def _item(kind: Any) -> Any:
+    """A list's item type (``list[X]`` gives ``X``)."""
+    args = typing.get_args(kind)
+    return args[0] if args else Any
+
+
+def _is_choice(kind: Any) -> bool:
+    return typing.get_origin(kind) is typing.Literal or (isinstance(kind, type) and issubclass(kind, Enum))
+
+
+def _optional(info: FieldInfo) -> bool:
+    """True when the field may be None (``X | None``): an empty box then means "none given"."""
+    return typing.get_origin(info.annotation) in (typing.Union, types.UnionType) and type(None) in typing.get_args(
+        info.annotation)
+
+
 def _max_length(info: FieldInfo) -> int | None:
     return next((m.max_length for m in info.metadata if getattr(m, "max_length", None) is not None), None)
 
 
 def input_kind(info: FieldInfo) -> str:
-    """How a field is asked for: date, check, choice, staff, paragraph, lines, commas, members, text, fixed, none."""
+    """How a field is asked for: date, check, choice, multi, staff, paragraph, lines, commas, members, text, fixed,
+    none."""
     extra = _extra(info)
     if "x-form" in extra:
         return extra["x-form"]
     kind = _bare(info.annotation)
+    if typing.get_origin(kind) is list and (_is_choice(_item(kind)) or "x-choices" in extra):
+        return "multi"
     if kind is date:
         return "date"
     if kind is bool:
@@ -84,13 +103,15 @@ def choices(info: FieldInfo) -> list[tuple[str, str]]:
     """A choice's options as (value, words): the model's ``x-choices``, or the enum's values in words."""
     extra = _extra(info)
     kind = _bare(info.annotation)
+    if typing.get_origin(kind) is list:  # a choice of several: each option is one of the list's items
+        kind = _item(kind)
     if "x-choices" in extra:
         options = list(extra["x-choices"].items())
     elif isinstance(kind, type) and issubclass(kind, Enum):
         options = [(item.value, item.value.replace("_", " ").capitalize()) for item in kind]
     else:
         options = [(value, str(value).replace("_", " ").capitalize()) for value in typing.get_args(kind)]
-    if not info.is_required():
+    if not info.is_required() and input_kind(info) != "multi":
         options.insert(0, ("", extra.get("x-none", "None")))
     return options
 
@@ -135,6 +156,9 @@ def render(model: type[BaseModel], values: Mapping[str, Any], today: str, prefix
             default = default.value if isinstance(default, Enum) else default
             chosen = value if value is not None else (default if isinstance(default, str) else options[0][0])
             html.append(field(fid, words, select(fid, name, options, chosen), hint))
+        elif kind == "multi":
+            html.append(_multi(fid, name, words, over.options if over.options is not None else choices(info),
+                               value, hint))
         elif kind == "staff":
             html.append(field(fid, words, staff_ref_input(fid, name, value or ""), hint))
         elif kind in ("paragraph", "lines", "members"):
@@ -147,6 +171,17 @@ def render(model: type[BaseModel], values: Mapping[str, Any], today: str, prefix
             html.append(field(fid, words, text_input(fid, name, value or "", required=info.is_required(), hint=True),
                               _no_names(hint) if kind == "commas" else hint))
     return "".join(html)
+
+
+def _multi(fid: str, name: str, words: str, options: list[tuple[str, str]], value: Any, hint: str) -> str:
+    """A choice of one or more: a tick box per option, under one legend."""
+    chosen = set(value if isinstance(value, list) else [value] if value else [])
+    boxes = "".join(
+        f'<div class="field check"><input type="checkbox" id="{fid}-{e(option)}" name="{e(name)}" value="{e(option)}"'
+        f'{" checked" if option in chosen else ""}> <label for="{fid}-{e(option)}">{e(text)}</label></div>'
+        for option, text in options)
+    hint_html = f'<div class="muted" id="{fid}-hint">{e(hint)}</div>' if hint else ""
+    return f'<fieldset id="{fid}"><legend>{e(words)}</legend>{hint_html}{boxes}</fieldset>'
 
 
 def _no_names(hint: str) -> str:
@@ -167,7 +202,13 @@ def _members(text: str | None) -> list[dict[str, str]]:
     return members
 
 
-_READ: dict[str, Callable[[str | None], Any]] = {
+def _several(value: Any) -> list[str]:
+    """The options ticked: a form posts each as its own value (``getlist``)."""
+    return [v for v in (value if isinstance(value, list) else [value] if value else []) if v]
+
+
+_READ: dict[str, Callable[[Any], Any]] = {
+    "multi": _several,
     "date": lambda v: v or None,
     "check": lambda v: v == "on",
     "choice": lambda v: v or None,
@@ -180,8 +221,11 @@ _READ: dict[str, Callable[[str | None], Any]] = {
 }
 
 
-def read(model: type[BaseModel], values: Mapping[str, str], event_id: str) -> dict[str, Any]:
-    """The event a submitted form describes, as fields for ``model`` (which checks them)."""
+def read(model: type[BaseModel], values: Mapping[str, Any], event_id: str) -> dict[str, Any]:
+    """The event a submitted form describes, as fields for ``model`` (which checks them).
+
+    ``values`` holds each field's text, or for a choice of several (``multi_fields``) the list ticked.
+    """
     fields: dict[str, Any] = {"type": model.model_fields["type"].default, "event_id": event_id}
     for name, info in model.model_fields.items():
         kind = input_kind(info)
@@ -191,7 +235,14 @@ def read(model: type[BaseModel], values: Mapping[str, str], event_id: str) -> di
             [fields[name]] = typing.get_args(_bare(info.annotation))
             continue
         value = _READ[kind](values.get(name))
-        if _extra(info).get("x-upper"):
+        if value == "" and kind in ("text", "staff") and _optional(info):
+            value = None  # an optional reference left empty: none given, not an empty one
+        if value is not None and _extra(info).get("x-upper"):
             value = [v.upper() for v in value] if isinstance(value, list) else value.upper()
         fields[name] = value
     return fields
+
+
+def multi_fields(model: type[BaseModel]) -> list[str]:
+    """The fields a form posts several values for (read them with ``getlist``)."""
+    return [name for name, info in model.model_fields.items() if input_kind(info) == "multi"]

@@ -13,7 +13,8 @@ from domain.deadlines import KINDS, Deadline, DeadlineStatus
 from domain.policy import DARLINGTON
 from domain.state import JourneyState, Stage
 from shipped.profiles import profile_ids
-from starter.client import JourneySummary
+from starter.client import ChallengeSummary, JourneySummary
+from starter.web.complaints import OPENINGS, challenges_section
 from starter.web.conference import conference_section
 from starter.web.forms import EVENTS_AT_STAGE, PLAN_GROUPS, event_form, london_today, new_event_id, start_form
 from starter.web.markup import alert, e, page, select
@@ -140,7 +141,9 @@ def journey_page(
     failed: Mapping[str, Any] | None = None,
     recorded: str | None = None,
     status_code: int = 200,
+    challenges: list[ChallengeSummary] | None = None,
 ) -> HTMLResponse:
+    """A journey; ``challenges`` are the case's complaints and disagreements (None: they could not be listed)."""
     ref = state.case_ref
     facts = [("Stage", STAGE_LABELS.get(state.stage, state.stage.value)), ("Policy", state.policy)]
     if state.section_47_initiated_on:
@@ -176,6 +179,8 @@ def journey_page(
         if state.missing_since:
             missing = (f'<dt>Missing since</dt><dd class="missing">{e(state.missing_since.isoformat())}: '
                        "the child is missing</dd>")
+    if state.conference_owed is not None:
+        facts.append(("Conference owed", state.conference_owed.words))
     if state.closed_because:
         facts.append(("Closed because", state.closed_because))
     facts_html = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + missing
@@ -259,6 +264,7 @@ def journey_page(
         f'<div class="notice" role="status">Recorded: {e(EVENT_LABELS[recorded])}.</div>'
         if recorded in EVENT_LABELS and not error else ""
     )
+    complaints = challenges_section(ref, challenges, today, failed if failed_kind in OPENINGS else None, new_event_id)
     body = f"""
 <p><a href="/">All journeys</a></p>
 <h1>Case {e(ref)}</h1>
@@ -276,5 +282,6 @@ def journey_page(
 {conference}
 <h2>Record an event</h2>
 {events}
+{complaints}
 """
     return page(f"Case {ref}", body, status_code)

@@ -197,3 +197,28 @@ def test_a_script_can_learn_every_event_and_send_its_example_as_it_is() -> None:
     assert (visit["title"], visit["date_field"]) == ("Visit", "visited_on")
     for row in rows:  # each example is an event the API and `cpj journey event` accept as it stands
         TypeAdapter(JourneyEvent).validate_python(row["example"])
+
+
+def test_a_complaint_with_a_name_for_its_reference_or_complainant_is_refused_before_temporal() -> None:
+    said = refused("complaint", "start", "CASE-0042", "Jane Smith", "--received-on", "2026-11-20", "--by", "parent",
+                   "--about", "plan_decision")
+    assert "'Jane Smith' is not a complaint reference" in said
+    said = refused("complaint", "start", "CASE-0042", "CMP-0001", "--received-on", "2026-11-20", "--by", "Jane Smith",
+                   "--about", "plan_decision")
+    assert said.startswith("error: complainant: Input should be 'child', 'parent'")
+    said = refused("complaint", "disagree", "CASE-0042", "DIS-0001", "--received-on", "2026-11-20",
+                   "--about", "conference_outcome", "--raised-by", "neighbour")
+    assert "raised_by: Input should be 'agency', 'professional' or 'conference_chair'" in said
+    said = refused("complaint", "event", "CMP-0001", '{"type": "visit_made", "event_id": "v-1"}')
+    assert "does not match any of the expected tags" in said and "service_manager_responded" in said
+
+
+def test_a_script_can_learn_every_complaint_event_and_send_its_example_as_it_is() -> None:
+    from pydantic import TypeAdapter
+
+    from domain.complaints import COMPLAINT_EVENT_TYPES, ComplaintEvent
+
+    rows = json.loads(cpj("complaint", "event-types", "--json"))
+    assert [row["type"] for row in rows] == list(COMPLAINT_EVENT_TYPES)
+    for row in rows:
+        TypeAdapter(ComplaintEvent).validate_python(row["example"])

@@ -247,3 +247,64 @@ async def test_with_no_worker_running_a_call_is_answered_within_its_bound(dev_se
                                   CPJ_TEMPORAL_TIMEOUT="2")
     assert code == 2 and "the journeys worker is not answering" in err
     assert time.monotonic() - began < 10  # the bound, plus starting the command
+
+
+async def test_a_darlington_complaint_from_the_cli_is_refused_started_moved_on_shown_and_listed(dev_server) -> None:
+    env, task_queue = dev_server
+    today = london_date(await env.get_current_time()).isoformat()
+    case = "DAR-2026-0301"
+    await cpj(env, task_queue, "journey", "start", case, "--policy", "darlington", "--strategy-discussion", today)
+    start = ["complaint", "start", case, "CMP-0301", "--received-on", today, "--by", "parent",
+             "--conference", "ICPC-0301", "--chair", "CPC-0042", "--event-id", "cmp-1"]
+
+    code, out, err = await cpj_exit(env, task_queue, *start, "--about", "agency_service")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith("error: this complaint cannot be taken under Darlington's procedure: a complaint about an "
+                          "individual agency, its performance or provision of services goes to that agency's own "
+                          "complaints process")
+
+    started = await cpj(env, task_queue, *start, "--about", "plan_decision")
+    assert started.startswith("started cpj-complaint-CMP-0301")
+    assert "stage: With the Service Manager" in started
+    assert (await cpj(env, task_queue, *start, "--about", "plan_decision")).startswith(
+        "already started cpj-complaint-CMP-0301 (this opening was sent before)")
+
+    code, _, err = await cpj_exit(env, task_queue, "complaint", "event", "CMP-0301",
+                                  '{"type": "appeal_outcome_sent", "event_id": "a-1", "sent_on": "%s", "upheld": false}'
+                                  % today)
+    assert code == 2 and err.startswith("error: appeal_outcome_sent does not follow now: the complaint is at stage "
+                                        "with_service_manager, which waits for service_manager_responded")
+    code, _, err = await cpj_exit(env, task_queue, "complaint", "event", "CMP-0301",
+                                  '{"type": "service_manager_responded", "event_id": "r-1", "responded_on": "2099-01-05"}')
+    assert code == 2 and "is in the future" in err
+
+    responded = await cpj(env, task_queue, "complaint", "event", "CMP-0301",
+                          '{"type": "service_manager_responded", "event_id": "r-1", "responded_on": "%s"}' % today)
+    assert "stage: The Service Manager has responded" in responded
+    assert "next: Referred to scrutineer (referred_to_scrutineer), Complaint closed (complaint_closed)" in responded
+
+    shown = await cpj(env, task_queue, "complaint", "show", "CMP-0301")
+    assert shown.startswith(f"Complaint CMP-0301 about case {case}, received {today}, policy darlington@")
+    assert f"because 10 working days after {today}" in shown and "[met]" in shown
+    assert "Darlington procedures, Child Protection Conference Complaints" in shown
+    assert f"  {today} to the complainant: Your complaint about case {case}" in shown
+    assert f"  {today} to the safeguarding service manager: Complaint about a conference on case {case}" in shown
+    as_json = json.loads(await cpj(env, task_queue, "complaint", "show", "CMP-0301", "--json"))
+    assert as_json["stage"] == "service_manager_responded" and len(as_json["letters"]) >= 3
+
+    async def listed() -> bool:
+        return "CMP-0301" in await cpj(env, task_queue, "complaint", "list", case)
+    await eventually(listed)
+    [row] = json.loads(await cpj(env, task_queue, "complaint", "list", case, "--json"))
+    assert row["complaint_ref"] == "CMP-0301" and row["open"] is True
+    assert (await cpj(env, task_queue, "complaint", "list", "DAR-2026-0399")) == (
+        "no complaints or disagreements about case DAR-2026-0399\n")
+
+    # A supervisor finds the open complaints of a case in the Temporal UI by its search attributes.
+    async def indexed() -> bool:
+        found = [w async for w in env.client.list_workflows(
+            f'WorkflowType = "ComplaintWorkflow" AND CpjCase = "{case}" AND ExecutionStatus = "Running"')]
+        return [w.id for w in found] == ["cpj-complaint-CMP-0301"]
+    await eventually(indexed)
+    listed_by_visibility = await Journeys(env.client, task_queue).list_complaints(case)
+    assert [(row.complaint_ref, row.stage) for row in listed_by_visibility] == [("CMP-0301", "service_manager_responded")]
