@@ -130,6 +130,11 @@ class _Event(BaseModel):
     action: ClassVar[str] = "Record it"
     #: The field holding the day the event happened; by default the first required date.
     date_field: ClassVar[str] = ""
+    #: The journey stages (``Stage`` values) at which the admin tool offers the event's form; the
+    #: journey's rules have the last word. Empty: recorded another way (the API, a booking, a feed).
+    offered_at: ClassVar[tuple[str, ...]] = ()
+    #: The heading staff look for the form under, on a child's plan.
+    group: ClassVar[str] = ""
 
     event_id: EventId = Field(
         title="Event id", examples=["ev-0001"],
@@ -177,6 +182,7 @@ class StrategyDiscussion(_Event):
 
     title: ClassVar[str] = "Strategy discussion"
     action: ClassVar[str] = "Record the strategy discussion"
+    offered_at: ClassVar[tuple[str, ...]] = ("awaiting_section_47", "awaiting_icpc")
 
     type: Literal["strategy_discussion"] = "strategy_discussion"
     held_on: Day = Field(title="Held on", description="The day the strategy discussion was held",
@@ -250,6 +256,7 @@ class IcpcDelayAgreed(_Event):
 
     title: ClassVar[str] = "Delay agreed by the team manager"
     action: ClassVar[str] = "Record the agreed delay"
+    offered_at: ClassVar[tuple[str, ...]] = ("awaiting_icpc",)
 
     type: Literal["icpc_delay_agreed"] = "icpc_delay_agreed"
     agreed_on: Day = Field(title="Agreed on", description="The day the team manager agreed the delay in writing",
@@ -278,6 +285,7 @@ class IcpcHeld(_Event):
 
     title: ClassVar[str] = "ICPC held"
     action: ClassVar[str] = "Record the ICPC"
+    offered_at: ClassVar[tuple[str, ...]] = ("awaiting_icpc",)
 
     type: Literal["icpc_held"] = "icpc_held"
     held_on: Day = Field(title="Held on", description="The day the initial conference was held", examples=["2026-12-04"])
@@ -302,6 +310,7 @@ class ConferenceNotRequired(_Event):
 
     title: ClassVar[str] = "Conference not required"
     action: ClassVar[str] = "Record the decision"
+    offered_at: ClassVar[tuple[str, ...]] = ("awaiting_icpc",)
 
     type: Literal["conference_not_required"] = "conference_not_required"
     decided_on: Day = Field(title="Decided on", description="The day the team manager decided", examples=["2026-11-27"])
@@ -327,6 +336,8 @@ class LeadSocialWorkerNamed(_Event):
 
     title: ClassVar[str] = "Lead social worker named"
     action: ClassVar[str] = "Name the lead social worker"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "People"
 
     type: Literal["lead_social_worker_named"] = "lead_social_worker_named"
     named_on: Day = Field(title="Named on", description="The day the chair named the lead social worker",
@@ -340,6 +351,8 @@ class LeadSocialWorkerCover(_Event):
 
     title: ClassVar[str] = "Cover for the lead social worker"
     action: ClassVar[str] = "Record the cover"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "People"
 
     type: Literal["lead_social_worker_cover"] = "lead_social_worker_cover"
     absent_from: Day = Field(title="Absent from", description="The first day of the planned absence",
@@ -371,6 +384,8 @@ class CoreGroupMembersRecorded(_Event):
 
     title: ClassVar[str] = "Core group members"
     action: ClassVar[str] = "Record the core group members"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "People"
 
     type: Literal["core_group_members_recorded"] = "core_group_members_recorded"
     recorded_on: Day = Field(title="Recorded on", description="The day the members were recorded",
@@ -387,6 +402,8 @@ class CoreGroupHeld(_Event):
 
     title: ClassVar[str] = "Core group held"
     action: ClassVar[str] = "Record the core group"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Visits and meetings"
 
     type: Literal["core_group_held"] = "core_group_held"
     held_on: Day = Field(title="Held on", description="The day the core group met", examples=["2026-12-11"])
@@ -418,6 +435,8 @@ class VisitMade(_Event):
 
     title: ClassVar[str] = "Visit"
     action: ClassVar[str] = "Record the visit"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Visits and meetings"
 
     type: Literal["visit_made"] = "visit_made"
     visited_on: Day = Field(title="Visited on", description="The day of the visit", examples=["2026-12-09"])
@@ -447,6 +466,8 @@ class TaskCompleted(_Event):
 
     title: ClassVar[str] = "Task completed"
     action: ClassVar[str] = "Record the task as done"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Visits and meetings"
 
     type: Literal["task_completed"] = "task_completed"
     task: Task = Field(title="Task", description="Only a task with a deadline still open can be done",
@@ -471,6 +492,8 @@ class ReviewScheduled(_Event):
 
     title: ClassVar[str] = "Review booked"
     action: ClassVar[str] = "Book the review"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Reviews"
 
     type: Literal["review_scheduled"] = "review_scheduled"
     scheduled_on: Day = Field(title="Booked on", description="The day the review was booked", examples=["2027-01-15"])
@@ -493,6 +516,8 @@ class ReviewHeld(_Event):
 
     title: ClassVar[str] = "Review held"
     action: ClassVar[str] = "Record the review"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Reviews"
 
     type: Literal["review_held"] = "review_held"
     held_on: Day = Field(title="Held on", description="The day the review conference was held", examples=["2027-02-26"])
@@ -533,6 +558,8 @@ class PlanEnded(_Event):
 
     title: ClassVar[str] = "Plan ended"
     action: ClassVar[str] = "End the plan"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Ending the plan"
 
     type: Literal["plan_ended"] = "plan_ended"
     ended_on: Day = Field(title="Ended on", description="The day the plan ended", examples=["2027-03-01"])
@@ -548,6 +575,8 @@ class ChildMissing(_Event):
 
     title: ClassVar[str] = "Child missing"
     action: ClassVar[str] = "Record the child as missing"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Concerns"
 
     type: Literal["child_missing"] = "child_missing"
     reported_on: Day = Field(title="Reported missing on", description="The day the child was reported missing",
@@ -559,6 +588,8 @@ class ChildFound(_Event):
 
     title: ClassVar[str] = "Child found"
     action: ClassVar[str] = "Record the child as found"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Concerns"
 
     type: Literal["child_found"] = "child_found"
     found_on: Day = Field(title="Found on", description="The day the child was found", examples=["2026-12-21"])
@@ -578,6 +609,8 @@ class SignificantEvent(_Event):
 
     title: ClassVar[str] = "Significant event"
     action: ClassVar[str] = "Record and tell the chair"
+    offered_at: ClassVar[tuple[str, ...]] = ("on_plan",)
+    group: ClassVar[str] = "Concerns"
 
     type: Literal["significant_event"] = "significant_event"
     occurred_on: Day = Field(title="Occurred on", description="The day it happened", examples=["2026-12-15"])
@@ -620,7 +653,7 @@ class ConferenceBooked(_Event):
 
 
 PLAN_EVENTS = (
-    TransferOutNotified, LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, CoreGroupHeld, VisitMade,
+    TransferOutNotified, LeadSocialWorkerNamed, LeadSocialWorkerCover, CoreGroupMembersRecorded, VisitMade, CoreGroupHeld,
     TaskCompleted, ReviewScheduled, ReviewHeld, PlanEnded, ChildMissing, ChildFound, SignificantEvent,
 )
 ICPC_EVENTS = (StrategyDiscussion, IcpcDelayAgreed, IcpcHeld, ConferenceNotRequired, ChildBorn)

@@ -185,6 +185,28 @@ class Option(BaseModel):
     #: first so true/false stay booleans; existing values serialise as before.
     value: bool | int | str | list[str] | dict[str, list[str]]
     citation: Citation
+    #: How we read the sentence, where it is not plain ("ideally", a list the document does not close).
+    note: str = ""
+
+    @model_serializer(mode="wrap")
+    def _without_an_empty_note(self, handler):
+        # An option without a note dumps as it did before the field existed (released snapshots, inputs).
+        data = handler(self)
+        if not self.note:
+            data.pop("note", None)
+        return data
+
+    def describe(self) -> str:
+        """The value as people read it: "yes", "midwifery, paediatrics", "pre-birth: midwifery"."""
+        value = self.value
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(item.replace("_", " ") for item in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{key.replace('_', ' ')}: {', '.join(item.replace('_', ' ') for item in items)}"
+                             for key, items in value.items())
+        return str(value).replace("_", " ")
 
 
 KNOWN_OPTIONS: dict[str, str] = {

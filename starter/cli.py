@@ -26,7 +26,7 @@ from domain.events import (
 )
 from domain.policy import KNOWN_OPTIONS, KNOWN_RULES
 from domain.state import Stage
-from shipped.profiles import PolicyNotFound, load_profile, own_rule_keys, profile_ids
+from shipped.profiles import PolicyNotFound, load_profile, own_option_keys, own_rule_keys, profile_ids
 
 
 def _explain(err: ValidationError) -> str:
@@ -205,6 +205,7 @@ def policy_show(name: str, as_json: JsonOption = False) -> None:
 def _readings(profile) -> list[dict[str, str]]:
     """One row per rule, then per option: what we read in which sentence of which document, and how."""
     own = own_rule_keys(profile.id)
+    own_options = own_option_keys(profile.id)
     rows = []
     for key, measures in KNOWN_RULES.items():
         if key in profile.rules:
@@ -217,11 +218,11 @@ def _readings(profile) -> list[dict[str, str]]:
     for key, means in KNOWN_OPTIONS.items():
         if key in profile.options:
             option = profile.options[key]
-            value = option.value if not isinstance(option.value, bool) else ("yes" if option.value else "no")
-            rows.append({"rule": key, "measures": means, "timescale": str(value),
+            inherited = None if key in own_options else profile.extends
+            rows.append({"rule": key, "measures": means, "timescale": option.describe(),
                          "document": option.citation.document, "section": option.citation.section,
                          "source": option.citation.source, "quote": option.citation.quote,
-                         "reading": "as written", "inherited_from": None})
+                         "reading": _reading(option.note, inherited), "inherited_from": inherited})
     return rows
 
 
@@ -262,6 +263,30 @@ def policy_readings(
         quote = _cell(row["quote"]).replace("**", "")
         typer.echo(f"{row['measures']}: {row['timescale']} | {row['document']}, {row['section']} | "
                    f"\"{quote}\" | {_cell(row['reading'])}")
+
+
+@policy_app.command("noted-readings")
+def policy_noted_readings(
+    markdown: Annotated[bool, typer.Option("--markdown", help="a Markdown table, to paste into a document")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Every sentence, in every authority's procedure, that we read other than as written, and how: one table."""
+    rows = [{"policy": profile_id, **row} for profile_id in profile_ids()
+            for row in _readings(load_profile(profile_id))
+            if row["inherited_from"] is None and row["reading"] != "as written"]
+    if as_json:
+        typer.echo(json.dumps({"readings": rows}, indent=2))
+        return
+    if markdown:
+        typer.echo("| Where | What it says | Our reading, and why |")
+        typer.echo("|---|---|---|")
+        for row in rows:
+            typer.echo("| " + " | ".join(_cell(cell) for cell in (f"{row['document']}, {row['section']}",
+                                                                 row["quote"], row["reading"])) + " |")
+        return
+    for row in rows:
+        typer.echo(f"{row['document']}, {row['section']} | \"{_cell(row['quote']).replace('**', '')}\" | "
+                   f"{_cell(row['reading'])}")
 
 
 # -- deadlines ---------------------------------------------------------------

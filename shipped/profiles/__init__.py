@@ -16,7 +16,7 @@ import shipped.calendars  # noqa: F401  (a loaded profile counts with the newest
 from domain.calendars import latest_version
 from domain.policy import Profile
 
-__all__ = ["PROFILES_DIR", "PolicyNotFound", "load_profile", "own_rule_keys", "profile_ids"]
+__all__ = ["PROFILES_DIR", "PolicyNotFound", "load_profile", "own_option_keys", "own_rule_keys", "profile_ids"]
 
 #: Where the profile files live: beside this module, one TOML file per authority.
 PROFILES_DIR = Path(__file__).resolve().parent
@@ -61,3 +61,8 @@ def _resolved(profile_id: str) -> Profile:
 def own_rule_keys(profile_id: str) -> set[str]:
     """Rules a profile states itself, as opposed to those it inherits."""
     return set(_read(profile_id).get("rules", {}))
+
+
+def own_option_keys(profile_id: str) -> set[str]:
+    """Options a profile states itself, as opposed to those it inherits."""
+    return set(_read(profile_id).get("options", {}))

@@ -14,20 +14,19 @@ from shipped.profiles import load_profile, profile_ids
 from starter.web.markup import checkbox, date_input, e, field, select
 from starter.web.model_forms import Override, render
 
-#: The plan's forms, under the headings a worker looks for them by.
-PLAN_GROUPS = (
-    ("Visits and meetings", ("visit_made", "core_group_held", "task_completed")),
-    ("Reviews", ("review_scheduled", "review_held")),
-    ("Ending the plan", ("plan_ended",)),
-    ("Concerns", ("child_missing", "child_found", "significant_event")),
-    ("People", ("lead_social_worker_named", "lead_social_worker_cover", "core_group_members_recorded")),
+#: The headings a worker looks for the plan's forms under, in this order (each event names its own).
+PLAN_HEADINGS = ("Visits and meetings", "Reviews", "Ending the plan", "Concerns", "People")
+#: The plan's forms, under those headings: every event offered on a plan, by its ``group``.
+PLAN_GROUPS = tuple(
+    (heading, tuple(kind for kind, model in EVENT_TYPES.items() if model.group == heading and Stage.ON_PLAN in model.offered_at))
+    for heading in PLAN_HEADINGS
 )
-#: The events the admin tool offers at each stage (the workflow's validators have the last word).
+#: The events the admin tool offers at each stage, from each event's ``offered_at`` (the journey's rules
+#: have the last word).
 EVENTS_AT_STAGE = {
-    Stage.AWAITING_SECTION_47: ("strategy_discussion",),
-    Stage.AWAITING_ICPC: ("strategy_discussion", "icpc_delay_agreed", "icpc_held", "conference_not_required"),
-    Stage.ON_PLAN: tuple(kind for _, kinds in PLAN_GROUPS for kind in kinds),
-    Stage.CLOSED: (),
+    stage: (tuple(kind for _, kinds in PLAN_GROUPS for kind in kinds) if stage is Stage.ON_PLAN
+            else tuple(kind for kind, model in EVENT_TYPES.items() if stage in model.offered_at))
+    for stage in Stage
 }
 
 

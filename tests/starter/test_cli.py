@@ -89,6 +89,16 @@ def test_the_readme_shows_darlington_readings_as_the_command_prints_them() -> No
         "regenerate the README's table: .venv/bin/cpj policy readings darlington --markdown")
 
 
+def test_the_readme_lists_every_reading_other_than_as_written_in_one_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    copy = readme.split("<!-- noted-readings -->\n", 1)[1].split("<!-- /noted-readings -->", 1)[0]
+    assert copy == cpj("policy", "noted-readings", "--markdown"), (
+        "regenerate the README's table: .venv/bin/cpj policy noted-readings --markdown")
+    # Birmingham 8.6's "14 days" is read as calendar days: an officer finds the sentence and the reading.
+    assert "informally within 14 days" in copy and "calendar days" in copy
+    assert "as written" not in copy and "seed 0" not in copy.lower()
+
+
 def test_an_unknown_policy_is_a_clear_error() -> None:
     result = runner.invoke(app, ["deadlines", "--policy", "atlantis", "--strategy-discussion", "2026-12-17"])
     assert result.exit_code == 2

@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 from domain.events import EVENT_TYPES, FEED_EVENTS, JourneyEvent, _Event
 from starter.web.api import EVENT_EXAMPLES, FEED_EXAMPLES
 from starter.web.event_fields import event_fields
-from starter.web.forms import event_form
+from domain.state import Stage
+from starter.web.forms import EVENTS_AT_STAGE, PLAN_HEADINGS, event_form
 from starter.web.labels import EVENT_LABELS
 from starter.web.model_forms import form_fields, input_kind, label, read, render
 
@@ -103,3 +104,14 @@ def test_a_new_event_needs_nothing_but_its_model() -> None:
     assert 'type="date"' in html and 'type="checkbox"' in html
     fields = read(LetterSent, {"sent_on": "2026-11-20", "by_post": "on"}, "l-1")
     assert LetterSent.model_validate(fields).day == date(2026, 11, 20)
+
+
+def test_the_plan_page_offers_every_plan_event_under_its_own_heading() -> None:
+    """Which events the admin tool offers where comes from each model's ``offered_at`` and ``group``."""
+    offered = {kind for kind, model in EVENT_TYPES.items() if Stage.ON_PLAN in model.offered_at}
+    assert set(EVENTS_AT_STAGE[Stage.ON_PLAN]) == offered
+    for kind in offered:
+        assert EVENT_TYPES[kind].group in PLAN_HEADINGS, f"{kind} names a heading the plan page does not have"
+    assert EVENTS_AT_STAGE[Stage.AWAITING_ICPC] == ("strategy_discussion", "icpc_delay_agreed", "icpc_held",
+                                                    "conference_not_required")
+    assert EVENTS_AT_STAGE[Stage.CLOSED] == ()
