@@ -66,6 +66,134 @@ class NotificationLog(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+
+# -- who may sign in (revision 0002): people, their sessions, one-time links and service keys --------------
+# Secrets are never stored: a password as its argon2 hash, a session token, a link's token and a
+# service key as their sha256 (each is high-entropy and random, so a plain hash is enough).
+
+
+class Account(SQLModel, table=True):
+    """A local account (the embedded default, without an identity provider): a staff number, never a name."""
+
+    __tablename__ = "account"
+
+    staff_ref: str = Field(primary_key=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    password_hash: str
+    disabled: bool = False
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in person's session: the cookie holds the token, this row its hash and what it allows."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True)
+    staff_ref: str = Field(index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: "local" (an account here) or "oidc" (the council's identity provider).
+    signed_in_with: str
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime = Field(description="the absolute end, however active the session")
+
+
+class OneTimeLink(SQLModel, table=True):
+    """A link printed once (the first administrator's): single use, expiring."""
+
+    __tablename__ = "one_time_link"
+
+    token_hash: str = Field(primary_key=True)
+    purpose: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class ServiceKey(SQLModel, table=True):
+    """A service's key for the API: the event types it may send; revoked keys are kept, refused."""
+
+    __tablename__ = "service_key"
+
+    name: str = Field(primary_key=True)
+    key_hash: str = Field(unique=True)
+    may_send: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+# -- The register (seed 002, 57-61): a child's identity for matching, and every enquiry -------------
+# NHS numbers and UPRNs are kept here and nowhere else: never in Temporal, a log line or a letter.
+
+
+class ChildLink(SQLModel, table=True):
+    """A case linked to its child's NHS number and home address (as a UPRN), by operations staff."""
+
+    __tablename__ = "register_child_link"
+
+    case_ref: str = Field(primary_key=True)
+    nhs_number: str = Field(index=True)
+    uprn: str | None = Field(default=None, index=True)
+    linked_by: str = Field(description="staff number of whoever linked it")
+    linked_at: datetime
+
+
+class RegisterEnquiry(SQLModel, table=True):
+    """One enquiry to the register: who asked (staff number, profession), about whom, what they were told."""
+
+    __tablename__ = "register_enquiry"
+
+    enquiry_id: str = Field(primary_key=True)
+    asked_at: datetime
+    enquirer: str = Field(description="staff number (or service:<name>) of the enquirer")
+    profession: str
+    nhs_number: str = Field(index=True)
+    uprn: str | None = None
+    outcome: str = Field(index=True)
+    case_ref: str | None = None
+    key_worker: str | None = None
+    advice: str
+
+
+class RegisterNotice(SQLModel, table=True):
+    """Someone told of an enquiry: the key worker's list of enquiries, and the letter sent to the role."""
+
+    __tablename__ = "register_notice"
+
+    reference: str = Field(primary_key=True, description="the letter's reference: register/<enquiry id>/<n>")
+    enquiry_id: str = Field(index=True)
+    recipient_role: str
+    staff_ref: str | None = Field(default=None, index=True)
+    case_ref: str | None = None
+    why: str
+
+
+# -- The audit log (revision 0003): every change and every view of a case, by whom, from where -------------
+# Append-only: nothing in the code updates or deletes a row, and the database refuses to (triggers).
+
+
+class AuditEntry(SQLModel, table=True):
+    """One thing someone did or looked at: who (staff number or ``service:<name>``, never a name), what,
+    which case (or conference, or complaint), when, from where, and whether it was allowed."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(index=True, description="a staff number, or service:<key name>")
+    actor_kind: str = Field(description="person, service or cli")
+    action: str = Field(description="the permissions table's action, e.g. read_case")
+    what: str = Field(description="view, list, or the event's type")
+    case_ref: str | None = Field(default=None, index=True)
+    subject_ref: str | None = Field(default=None, index=True, description="a conference's or complaint's reference")
+    outcome: str = Field(description="done, refused (by the table), or failed (the answer's status)")
+    status: int | None = Field(default=None, description="the HTTP status answered; none from the command line")
+    via: str = Field(description="page, api or cli")
+    client_address: str | None = None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine on a records schema upgraded to the newest revision; fails at once if the database is unreachable.
 

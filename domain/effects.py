@@ -127,5 +127,9 @@ class Receipt(BaseModel):
 
 def fingerprint(event) -> str:
     """What an event was, kept beside its id for a workflow's whole life: its type and a digest of its content,
-    so the same event sent again is known as a resend and an id reused for another is refused, naming it."""
-    return f"{event.type}:{hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:16]}"
+    so the same event sent again is known as a resend and an id reused for another is refused, naming it.
+
+    Who sent it is not part of what it was: the same event sent again by another person (a colleague
+    retrying a form) is still a resend, and changes nothing."""
+    exclude = {"recorded_by"} if "recorded_by" in type(event).model_fields else None
+    return f"{event.type}:{hashlib.sha256(event.model_dump_json(exclude=exclude).encode()).hexdigest()[:16]}"

@@ -20,7 +20,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_serializer, model_validator,
+)
 
 from domain.calendar import FIRST_YEAR, LAST_YEAR
 from domain.policy import DARLINGTON
@@ -121,6 +123,11 @@ class Category(StrEnum):
     NEGLECT = "neglect"
 
 
+#: Who recorded an event: a staff number, or ``service:`` and a service key's name, as sign-in knows them
+#: (``starter.accounts.REF_PATTERN``: letters, digits, dots and hyphens, no spaces).
+RecordedBy = Annotated[str, StringConstraints(pattern=r"^(service:)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -139,6 +146,24 @@ class _Event(BaseModel):
     event_id: EventId = Field(
         title="Event id", examples=["ev-0001"],
         description="The sender's own id for this event: sending it again is answered, never applied twice")
+    #: Who recorded it: the signed-in person's staff number, or ``service:<key name>``. Set by the
+    #: server from whoever is signed in (a value in the body is overwritten), never a name.
+    recorded_by: RecordedBy | None = Field(
+        None, title="Recorded by", description="Set by the service from whoever sent the event; a value sent is replaced",
+        json_schema_extra={"x-form": "none", "readOnly": True})
+
+    @model_serializer(mode="wrap")
+    def _without_unset_recorded_by(self, handler):
+        # An event nobody was recorded for dumps as it did before the field existed, so recorded
+        # histories replay and the digests kept of earlier events still match.
+        data = handler(self)
+        if isinstance(data, dict) and self.recorded_by is None:
+            data.pop("recorded_by", None)
+        return data
+
+    def recorded_by_details(self) -> dict[str, str]:
+        """What a journey's record says about who recorded the event: nothing when nobody was."""
+        return {"recorded_by": self.recorded_by} if self.recorded_by else {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

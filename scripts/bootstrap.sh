@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv/ with the project and its test tools, or refreshes it when pyproject.toml changes.
-# Sourced by ./run.sh and ./test.sh, so a fresh clone needs nothing installed by hand.
+# Run by ./run.sh and ./test.sh, so a fresh clone needs nothing installed by hand; ./test.sh passes
+# --tests, which also installs the tests' OpenID provider (npm oidc-provider, pinned by
+# tests/oidc/package-lock.json) on this machine's Node.js.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
@@ -21,3 +23,17 @@ fi
 # (only what changed), because the workflow sandbox imports the workflow modules for every new journey.
 "$venv/bin/python" -m compileall -q -j 0 "$root/domain" "$root/shipped" "$root/workflows" "$root/activities" "$root/starter" \
     "$root/worker.py" >/dev/null || true
+if [ "${1:-}" = "--tests" ]; then
+    oidc="$root/tests/oidc"
+    oidc_want="$(sha256sum "$oidc/package-lock.json" | cut -d' ' -f1)"
+    oidc_stamp="$oidc/node_modules/.cpj-installed"
+    if [ ! -f "$oidc_stamp" ] || [ "$(cat "$oidc_stamp")" != "$oidc_want" ]; then
+        if ! command -v npm >/dev/null; then
+            echo "the sign-in tests need Node.js and npm (for a real OpenID provider): install them first" >&2
+            exit 1
+        fi
+        echo "installing the tests' OpenID provider (tests/oidc, npm ci)..." >&2
+        (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+        echo "$oidc_want" > "$oidc_stamp"
+    fi
+fi

@@ -7,8 +7,10 @@ Run it when the workflow changes on purpose, *after* guarding the change with
 ``workflow.patched`` so that the histories recorded before it still replay:
     .venv/bin/python scripts/record_histories.py
 Each scenario is written to tests/histories/<name>.json (``--tag T``: <name>.T.json, to record
-the same scenarios again after a patched change, beside the histories from before it); existing
-files are kept unless --overwrite is given, because old histories are what protect running journeys.
+the same scenarios again after a patched change, beside the histories from before it; ``--scenario S``
+records only S); existing files are kept unless --overwrite is given, because old histories are what
+protect running journeys. Payloads are encrypted as in production, with the test-only key in
+tests/codec_keys.py (the replay test reads them with it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from temporalio.api.enums.v1 import EventType  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from activities.db import make_engine  # noqa: E402
@@ -51,6 +52,8 @@ from domain.events import (  # noqa: E402
     workflow_id_for,
 )
 from starter.client import register_search_attributes  # noqa: E402
+from starter.codec import data_converter  # noqa: E402
+from tests.codec_keys import ring_of  # noqa: E402
 from tests.conftest import TEST_SERVER, SettledJourneys, quiet  # noqa: E402
 from worker import build_worker  # noqa: E402
 
@@ -291,15 +294,19 @@ SCENARIOS = {
 }
 
 
-async def main(overwrite: bool, tag: str | None) -> None:
+async def main(overwrite: bool, tag: str | None, only: list[str] | None = None) -> None:
     for scenario_name, scenario in SCENARIOS.items():
+        if only and scenario_name not in only:
+            continue
         name = f"{scenario_name}.{tag}" if tag else scenario_name
         target = HISTORIES / f"{name}.json"
         if (target.exists() or (HISTORIES / f"{name}.run1.json").exists()) and not overwrite:
             print(f"kept     {target.relative_to(ROOT)}")
             continue
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+            test_server_existing_path=str(TEST_SERVER),
+            # Encrypted as in production, with the test-only key the replay test reads them with.
+            data_converter=data_converter(ring_of())
         )
         try:
             await register_search_attributes(env.client)
@@ -337,5 +344,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--tag", help="record as <scenario>.<tag>.json, beside the older histories")
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
+                        help="record only this scenario (repeatable); default every one")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.overwrite, arguments.tag))
+    asyncio.run(main(arguments.overwrite, arguments.tag, arguments.scenario))

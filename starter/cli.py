@@ -76,6 +76,25 @@ temporal_app = typer.Typer(help="Set up a Temporal cluster for journeys.", no_ar
 app.add_typer(temporal_app, name="temporal")
 from starter.db_cli import db_app  # noqa: E402  (cpj db: the records schema, in its own module)
 app.add_typer(db_app, name="db")
+from starter.users_cli import key_app, user_app  # noqa: E402  (cpj user, cpj service-key: who may sign in)
+app.add_typer(user_app, name="user")
+app.add_typer(key_app, name="service-key")
+from starter.register_cli import register_app  # noqa: E402  (cpj register: linking cases for the register)
+app.add_typer(register_app, name="register")
+
+
+
+@app.callback()
+def _who(
+    acting_as: Annotated[Optional[str], typer.Option(
+        "--as", metavar="STAFF_NUMBER", help="your staff number (or set CPJ_STAFF_REF): every command that shows or "
+                                             "changes a case is recorded under it, and refused without it")] = None,
+) -> None:
+    """cp-journeys: child protection case journeys on Temporal."""
+    from starter.audit import act_as
+
+    act_as(acting_as)
+
 
 PolicyOption = Annotated[str, typer.Option("--policy", help="policy profile id (see `cpj policy list`)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -330,14 +349,21 @@ def _using_temporal() -> None:
 
 
 async def _journeys():
+    """The journeys, as the command line's actor: their staff number in every event, every call in the audit log."""
+    from activities.db import make_engine
+    from starter.audit import AuditLog, NoActor, RecordedJourneys, cli_actor
     from starter.client import Journeys, connect, temporal_address
 
+    try:
+        actor = cli_actor()
+    except NoActor as err:
+        raise _fail(str(err)) from None
     _using_temporal()
     try:
         client = await connect()
     except RuntimeError as err:  # the SDK's "Failed client connect: ..."
         raise _fail(f"Temporal is not reachable at {temporal_address()} ({err}); is it running (cpj up)?") from None
-    return Journeys(client)
+    return RecordedJourneys(Journeys(client), actor, AuditLog(make_engine()))
 
 
 def _event_id(event_id: Optional[str]) -> str:
@@ -786,6 +812,57 @@ def register_search_attributes_command() -> None:
 
     added = asyncio.run(go())
     typer.echo("added " + ", ".join(added) if added else "search attributes already registered")
+
+
+# -- who may do what, and who did --------------------------------------------------------------
+
+roles_app = typer.Typer(help="Roles and who may do what.", no_args_is_help=True)
+app.add_typer(roles_app, name="roles")
+
+
+@roles_app.command("table")
+def roles_table(
+    markdown: Annotated[bool, typer.Option("--markdown", help="the table as the README shows it")] = False,
+) -> None:
+    """The one table of who may do what: each action and the roles that may do it."""
+    from starter.permissions import table_markdown, table_text
+
+    typer.echo(table_markdown() if markdown else table_text())
+
+
+@app.command("audit")
+def audit_command(
+    case_ref: Annotated[Optional[str], typer.Argument(help="a case: its rows and those of its conferences and "
+                                                           "complaints (default: everyone's newest rows)")] = None,
+    staff_ref: Annotated[Optional[str], typer.Option("--by", help="only this staff number's (or service:name's) rows")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="at most this many rows, newest first")] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """Who did and who looked at what: the audit log, newest first (reading it is itself recorded)."""
+    from activities.db import make_engine
+    from starter.audit import AuditLog, NoActor, cli_actor, looked_at_by
+    from starter.permissions import Action
+
+    if case_ref is not None:
+        case_ref = _reference(TypeAdapter(CaseRef), "case reference", "CASE-0042")(case_ref)
+    try:
+        actor = cli_actor()
+    except NoActor as err:
+        raise _fail(str(err)) from None
+    audit = AuditLog(make_engine())
+    audit.write(actor, Action.READ_AUDIT_LOG, "view audit log", via="cli", case_ref=case_ref)
+    if case_ref is None:
+        entries = audit.latest(limit, staff_ref)
+    else:
+        entries = [row for row in audit.of_case(case_ref, limit=limit) if not staff_ref or row.actor == staff_ref]
+    rows = looked_at_by(entries)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        where = row["subject_ref"] or row["case_ref"] or "-"
+        typer.echo(f"{row['at'][:19]}  {row['actor']:<20} {row['what']:<28} {where:<16} {row['outcome']:<10} "
+                   f"{row['via']} {row['client_address'] or ''}".rstrip())
 
 
 @app.command("worker")

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import TypeAdapter
@@ -20,9 +21,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from domain import complaints, icpc
 from domain.complaints import (
@@ -41,6 +41,7 @@ from domain.events import (
     FEED_EVENTS,
     CaseRef,
     ConferenceBooked,
+    RecordedBy,
     StrategyDiscussion,
     TransferIn,
     workflow_id_for,
@@ -48,6 +49,7 @@ from domain.events import (
 from domain.plan import InvalidEvent
 from domain.state import JourneyStart
 from shipped import released
+from starter.codec import data_converter
 from domain.state import ChallengeRow, JourneyState, Stage
 from shipped.calendars import is_shipped
 from shipped.profiles import load_profile, profile_ids
@@ -75,7 +77,42 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     return await Client.connect(
         address or temporal_address(),
         namespace=namespace or os.environ.get("CPJ_TEMPORAL_NAMESPACE", "default"),
-        data_converter=pydantic_data_converter,
+        # Payloads and failures encrypted (starter.codec): Temporal never holds what staff typed in clear.
+        data_converter=data_converter(),
+        tls=tls_config(),
+    )
+
+
+TLS_SETTINGS = ("CPJ_TEMPORAL_TLS_CERT", "CPJ_TEMPORAL_TLS_KEY", "CPJ_TEMPORAL_TLS_CA", "CPJ_TEMPORAL_TLS_SERVER_NAME")
+
+
+def tls_config() -> TLSConfig | bool:
+    """TLS to Temporal's frontend from the environment (mutual TLS in the production shape); False when unset.
+
+    ``CPJ_TEMPORAL_TLS_CERT`` and ``_KEY`` (files: this client's certificate and key, together),
+    ``_CA`` (file: the CA that signed the server's certificate; default the system's) and
+    ``_SERVER_NAME`` (the name in the server's certificate, when the address differs from it).
+    """
+    cert, key, ca, server_name = (os.environ.get(name, "").strip() for name in TLS_SETTINGS)
+    if not (cert or key or ca or server_name):
+        return False
+    if bool(cert) != bool(key):
+        raise JourneyError("CPJ_TEMPORAL_TLS_CERT and CPJ_TEMPORAL_TLS_KEY go together: a client certificate "
+                           "needs its key, and a key its certificate")
+
+    def read(setting: str, path: str) -> bytes | None:
+        if not path:
+            return None
+        try:
+            return Path(path).read_bytes()
+        except OSError as err:
+            raise JourneyError(f"{setting} names {path}, which cannot be read ({err.strerror})") from None
+
+    return TLSConfig(
+        client_cert=read("CPJ_TEMPORAL_TLS_CERT", cert),
+        client_private_key=read("CPJ_TEMPORAL_TLS_KEY", key),
+        server_root_ca_cert=read("CPJ_TEMPORAL_TLS_CA", ca),
+        domain=server_name or None,
     )
 
 
@@ -251,6 +288,23 @@ def _decode_token(token: str | None) -> bytes | None:
         raise JourneyError(BAD_PAGE_TOKEN) from None
 
 
+_RECORDED_BY: TypeAdapter = TypeAdapter(RecordedBy)
+
+
+def recorded_as(event: T, by: str | None) -> T:
+    """``event`` as sent by ``by`` (a staff number or ``service:<name>``): whatever the sender wrote in
+    ``recorded_by`` is replaced, so nobody can record an event in another's name."""
+    if by is not None:
+        # Checked here: the worker checks the field again, and one it refused would never be applied.
+        by = _RECORDED_BY.validate_python(by)
+    return event if event.recorded_by == by else event.model_copy(update={"recorded_by": by})
+
+
+def same_event(a, b) -> bool:
+    """The same event, whoever sent it: a colleague's retry of a start is still a retry."""
+    return a is None and b is None or (a is not None and b is not None and fingerprint(a) == fingerprint(b))
+
+
 async def wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -298,12 +352,15 @@ class Journeys:
             return WorkerUnavailable(f"the journeys worker is not answering ({waited}); nothing was lost, try again")
         return NotAnswered(f"Temporal is not answering ({waited}); nothing was lost, try again")
 
-    async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn) -> Started:
+    async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn, *,
+                    by: str | None = None) -> Started:
         """Start a journey from a strategy discussion, or from a transfer in from another authority.
 
         A start repeating the running journey's opening (same policy, same event id and content) is a
-        caller's retry: it is answered with that journey (``resend``), not refused.
+        caller's retry: it is answered with that journey (``resend``), not refused. ``by`` is who
+        recorded it (every event method takes it: the signed-in actor's ``recorded_as``).
         """
+        opening = recorded_as(opening, by)
         field = "transfer_in" if isinstance(opening, TransferIn) else "strategy_discussion"
         profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
         start = JourneyStart(case_ref=case_ref, **released.pinned(profile), **{field: opening})
@@ -339,7 +396,8 @@ class Journeys:
         except WorkflowAlreadyStartedError as err:
             running = await self._opening_of_running(workflow_id, start.case_ref)
             same = running is not None and running.resolve_profile().id == profile.id and (
-                running.strategy_discussion == start.strategy_discussion and running.transfer_in == start.transfer_in)
+                same_event(running.strategy_discussion, start.strategy_discussion)
+                and same_event(running.transfer_in, start.transfer_in))
             if same:
                 return Started(workflow_id, resend=True)
             message = f"a journey for case {start.case_ref} is already running"
@@ -383,11 +441,11 @@ class Journeys:
             return None
         return started if isinstance(started, model) else None
 
-    async def send(self, case_ref: str, event) -> JourneyState:
+    async def send(self, case_ref: str, event, *, by: str | None = None) -> JourneyState:
         """Send one event and return the journey's state after it (see :meth:`send_event`)."""
-        return (await self.send_event(case_ref, event)).state
+        return (await self.send_event(case_ref, event, by=by)).state
 
-    async def send_event(self, case_ref: str, event) -> Answer:
+    async def send_event(self, case_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one event (a model from ``domain.events``): the journey's receipt and its state after it.
 
         Sending the same event again (same id, same content) is harmless and answered as a resend; an
@@ -395,6 +453,7 @@ class Journeys:
         """
         if type(event) not in EVENT_TYPES.values():
             raise EventRejected(f"not a journey event: {type(event).__name__}")
+        event = recorded_as(event, by)
         if isinstance(event, ConferenceBooked):
             await self._check_conference_ref_free(event.conference_ref)
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
@@ -407,10 +466,11 @@ class Journeys:
             raise await self._translate(err, case_ref) from err
         return Answer(receipt, state)
 
-    async def feed(self, case_ref: str, event) -> None:
+    async def feed(self, case_ref: str, event, *, by: str | None = None) -> None:
         """Signal a feed event (missing child, child found, significant event): no answer is awaited."""
         if type(event) not in FEED_EVENTS:
             raise EventRejected(f"{type(event).__name__} is not a feed event; send it as an event instead")
+        event = recorded_as(event, by)
         handle = self.client.get_workflow_handle(workflow_id_for(case_ref))
         try:
             await self._bounded(handle.signal(ChildProtectionJourney.feed, event, rpc_timeout=self.rpc_timeout),
@@ -418,14 +478,15 @@ class Journeys:
         except RPCError as err:
             raise await self._translate(err, case_ref) from err
 
-    async def send_to_conference(self, conference_ref: str, event) -> ConferenceState:
+    async def send_to_conference(self, conference_ref: str, event, *, by: str | None = None) -> ConferenceState:
         """Send one conference event and return the conference's state after it."""
-        return (await self.send_conference_event(conference_ref, event)).state
+        return (await self.send_conference_event(conference_ref, event, by=by)).state
 
-    async def send_conference_event(self, conference_ref: str, event) -> Answer:
+    async def send_conference_event(self, conference_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one conference event (a model from ``domain.conference``) to its conference workflow."""
         if type(event) not in CONFERENCE_EVENTS:
             raise EventRejected(f"not a conference event: {type(event).__name__}")
+        event = recorded_as(event, by)
         handle = self.client.get_workflow_handle(conference_workflow_id(conference_ref))
         try:
             receipt = await self._update(handle, event, f"conference {conference_ref}")
@@ -582,7 +643,7 @@ class Journeys:
     # -- Complaints, appeals and disagreements (their own workflows, beside the journey) ----------
 
     async def start_complaint(self, complaint_ref: str, case_ref: str,
-                              opening: ComplaintMade | DisagreementRaised) -> Started:
+                              opening: ComplaintMade | DisagreementRaised, *, by: str | None = None) -> Started:
         """Start a complaint or disagreement about case ``case_ref``, on the journey's pinned policy.
 
         Refused at once, with the procedure's reason, if it is not for this authority's procedure (an
@@ -590,6 +651,7 @@ class Journeys:
         nothing is started. A start repeating the one already made under ``complaint_ref`` (same case,
         same opening) is a caller's retry, answered as a ``resend``.
         """
+        opening = recorded_as(opening, by)
         journey = await self._first_input(workflow_id_for(case_ref), JourneyStart,
                                           f"reading the policy of the journey for case {case_ref}")
         if journey is None:
@@ -627,7 +689,7 @@ class Journeys:
             ), f"starting {what} {complaint_ref} for case {case_ref}", worker=False)
         except WorkflowAlreadyStartedError as err:
             running = await self._first_input(workflow_id, ComplaintStart, f"reading how {what} {complaint_ref} began")
-            if running is not None and running.case_ref == case_ref and running.opening == opening:
+            if running is not None and running.case_ref == case_ref and same_event(running.opening, opening):
                 return Started(workflow_id, resend=True)
             message = f"complaint reference {complaint_ref} is already used"
             if running is not None and running.opening.event_id == opening.event_id:
@@ -635,7 +697,7 @@ class Journeys:
             raise JourneyExists(message + "; give this one a reference of its own") from err
         return Started(workflow_id)
 
-    async def send_complaint_event(self, complaint_ref: str, event) -> Answer:
+    async def send_complaint_event(self, complaint_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one event (a model from ``domain.complaints``) to a complaint: its receipt and its state after it.
 
         A resend (same id, same content) changes nothing and is answered as one, even once the
@@ -643,6 +705,7 @@ class Journeys:
         """
         if type(event) not in COMPLAINT_EVENTS:
             raise EventRejected(f"not a complaint event: {type(event).__name__}")
+        event = recorded_as(event, by)
         handle = self.client.get_workflow_handle(complaint_workflow_id(complaint_ref))
         try:
             receipt = await self._update(handle, event, f"complaint {complaint_ref}", ComplaintWorkflow.event)

@@ -42,7 +42,9 @@ def temporal_binary() -> str:
     return found
 
 
-def dev_server_command(data: Path, host: str, temporal_port: int, ui_port: int) -> list[str]:
+def dev_server_command(data: Path, host: str, temporal_port: int, ui_port: int,
+                       codec_endpoint: str | None = None) -> list[str]:
+    """The dev server's command line; with ``codec_endpoint`` its UI asks the admin tool's codec server to decrypt."""
     return [
         temporal_binary(), "server", "start-dev",
         "--db-filename", str(data / "temporal.db"),
@@ -51,6 +53,7 @@ def dev_server_command(data: Path, host: str, temporal_port: int, ui_port: int) 
         "--ui-port", str(ui_port),
         "--namespace", "default",
         "--log-level", "warn",
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         *dev_server_flags(),
     ]
 
@@ -89,6 +92,8 @@ def refuse_busy_ports(host: str, ports: dict[str, int]) -> None:
 
 
 PR_SET_PDEATHSIG = 1
+#: Where the embedded default's browser talks plain http to this machine: cookies without Secure work only there.
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def dies_with_this_process() -> Callable[[], None] | None:
@@ -140,7 +145,10 @@ async def run_everything(
     from activities.db import make_engine
     from activities.migrations import SchemaMismatch
     from starter.client import Journeys
+    from starter.codec import CodecKeyError, KeyRing, ensure_local_key
+    from starter.accounts import FIRST_RUN_LINK_LIFETIME, IdentityStore
     from starter.web import create_app
+    from starter.web.security import secure_cookies_from_env
     from worker import build_worker
 
     configure_logging()
@@ -148,6 +156,14 @@ async def run_everything(
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     os.environ["CPJ_DATA_DIR"] = str(data)
+    # Payloads are encrypted (starter.codec): with no keys configured, the data folder's own key, made
+    # once and kept beside the journeys it decrypts. Checked before anything starts.
+    if not os.environ.get("CPJ_CODEC_KEYS"):
+        ensure_local_key(data)
+    try:
+        KeyRing.from_env()
+    except CodecKeyError as refused:
+        raise SystemExit(f"error: {refused}") from None
     # The records schema first (activities/migrations): a database that cannot be upgraded stops
     # cpj up before anything starts, in one line.
     try:
@@ -158,10 +174,13 @@ async def run_everything(
     os.environ["CPJ_TEMPORAL_ADDRESS"] = address
     ui_url = f"http://{'localhost' if host == '127.0.0.1' else host}:{ui_port}"
     os.environ.setdefault("CPJ_TEMPORAL_UI_URL", ui_url)
+    # The UI decrypts through the admin tool (starter.web.codec), under the same host name as the UI's, so the
+    # browser sends the admin tool's session with it.
+    codec_endpoint = f"http://{'localhost' if host == '127.0.0.1' else host}:{web_port}/codec"
 
     server_log = (data / "temporal-server.log").open("ab")
     server = await asyncio.create_subprocess_exec(
-        *dev_server_command(data, host, temporal_port, ui_port),
+        *dev_server_command(data, host, temporal_port, ui_port, codec_endpoint),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=server_log,
         stderr=server_log,
@@ -172,13 +191,18 @@ async def run_everything(
     try:
         client = await wait_for_temporal(address, server=server)
         worker = build_worker(client, engine=engine)
+        identity = IdentityStore(engine)
+        # Cookies without Secure only where the browser talks plain http to this machine itself.
+        secure_cookies = secure_cookies_from_env() if host not in LOOPBACK else False
+        first_run = await asyncio.to_thread(identity.first_run_link)
         journeys = Journeys(client)
 
         async def shared_journeys() -> Journeys:
             return journeys
 
         web = uvicorn.Server(
-            uvicorn.Config(create_app(shared_journeys), host=host, port=web_port, log_config=None, access_log=False)
+            uvicorn.Config(create_app(shared_journeys, identity=identity, secure_cookies=secure_cookies),
+                           host=host, port=web_port, log_config=None, access_log=False)
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -197,6 +221,14 @@ async def run_everything(
             "Ctrl-C stops everything; journeys are kept in the data folder.\n",
             flush=True,
         )
+        if first_run:
+            # Printed, never logged: whoever opens it first becomes the administrator.
+            print(
+                "No account yet. To create the first administrator, open this link (it works once, "
+                f"for {int(FIRST_RUN_LINK_LIFETIME.total_seconds() // 60)} minutes):\n"
+                f"  http://localhost:{web_port}/first-run/{first_run}\n",
+                flush=True,
+            )
         log.info("cp-journeys up", web_port=web_port, ui=ui_url, temporal=address)
         async with worker:
             web_task = asyncio.create_task(web.serve())

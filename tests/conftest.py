@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -26,9 +26,17 @@ from activities.notify import FileSender
 from domain.deadlines import london_date
 from domain.events import workflow_id_for
 import shipped  # noqa: F401  (the calendars and released profiles, registered before any test counts a day)
+from starter.codec import data_converter
 from starter.client import Answer, Journeys, NotAnswered, WorkerUnavailable, register_search_attributes
 from worker import build_worker
 from workflows.conference import conference_workflow_id
+
+from tests.codec_keys import TEST_KEY_ID, TEST_KEYS_JSON
+
+# Every test, and every process a test starts (cpj up, the CLI, a worker), encrypts with the
+# test-only key: never a developer's own CPJ_CODEC_KEYS, nor a key left in a data folder.
+os.environ["CPJ_CODEC_KEYS"] = TEST_KEYS_JSON
+os.environ["CPJ_CODEC_KEY_ID"] = TEST_KEY_ID
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -122,13 +130,13 @@ class SettledJourneys(Journeys):
         await eventually(answered)
         return found["state"]
 
-    async def send_event(self, case_ref: str, event) -> Answer:
-        answer = await super().send_event(case_ref, event)
+    async def send_event(self, case_ref: str, event, **by) -> Answer:
+        answer = await super().send_event(case_ref, event, **by)
         await quiet(self.client, workflow_id_for(case_ref))
         return Answer(answer.receipt, await self.state(case_ref))
 
-    async def send_conference_event(self, conference_ref: str, event) -> Answer:
-        answer = await super().send_conference_event(conference_ref, event)
+    async def send_conference_event(self, conference_ref: str, event, **by) -> Answer:
+        answer = await super().send_conference_event(conference_ref, event, **by)
         await quiet(self.client, conference_workflow_id(conference_ref))
         return Answer(answer.receipt, await self.conference(conference_ref))
 
@@ -173,7 +181,7 @@ async def settled(read: Callable[[], Awaitable], seconds: float = 30):
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[JourneyWorld]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     try:
         await register_search_attributes(env.client)

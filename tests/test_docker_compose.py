@@ -25,7 +25,6 @@ def test_the_production_shape_has_temporal_on_postgres_its_ui_a_worker_and_the_a
     assert SERVICES["temporal"]["environment"]["DB"] == "postgres12"
     assert SERVICES["temporal"]["environment"]["POSTGRES_SEEDS"] == "postgresql"
     assert SERVICES["worker"]["environment"]["CPJ_DATABASE_URL"].startswith("postgresql+psycopg://")
-    assert "8233:8080" in SERVICES["temporal-ui"]["ports"]
 
 
 @pytest.mark.parametrize("name", sorted(OURS))
@@ -81,3 +80,217 @@ def test_the_records_schema_is_migrated_once_before_the_worker_and_the_admin_too
     assert migrate.get("restart", "no") == "no"
     for name in ("worker", "admin"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+
+
+# -- Who can reach what (issue 13) ------------------------------------------------------------
+
+TLS_FILES = {"ca.pem", "server.pem", "server.key", "client.pem", "client.key", "ui.pem", "ui.key"}
+
+
+def published(service: dict) -> list[str]:
+    return [str(port) for port in service.get("ports", [])]
+
+
+def test_nothing_is_published_beyond_this_host_by_default() -> None:
+    # The admin tool and the Temporal UI are reached through the council's reverse proxy (HTTPS, its own
+    # hostname); Temporal's frontend by this host's operators, with a client certificate.
+    assert published(SERVICES["admin"]) == ["${CPJ_ADMIN_BIND:-127.0.0.1}:8000:8000"]
+    assert published(SERVICES["temporal-ui"]) == ["127.0.0.1:8233:8080"]
+    assert published(SERVICES["temporal"]) == ["127.0.0.1:7233:7233"]
+    for name, service in SERVICES.items():
+        for port in published(service):
+            assert port.startswith(("127.0.0.1:", "${CPJ_ADMIN_BIND:-127.0.0.1}:")), f"{name} publishes {port}"
+
+
+def test_temporals_frontend_takes_only_clients_with_a_certificate_from_our_ca() -> None:
+    server = SERVICES["temporal"]["environment"]
+    assert server["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true"
+    assert server["TEMPORAL_TLS_FRONTEND_CERT"].endswith("/server.pem")
+    assert server["TEMPORAL_TLS_FRONTEND_KEY"].endswith("/server.key")
+    assert server["TEMPORAL_TLS_CLIENT1_CA_CERT"].endswith("/ca.pem")
+    assert ":/etc/temporal/tls:ro" in SERVICES["temporal"]["volumes"][0]
+
+
+@pytest.mark.parametrize("name", ["setup", "worker", "admin"])
+def test_every_client_of_temporal_presents_its_certificate(name: str) -> None:
+    environment = SERVICES[name]["environment"]
+    assert {"CPJ_TEMPORAL_TLS_CERT", "CPJ_TEMPORAL_TLS_KEY", "CPJ_TEMPORAL_TLS_CA"} <= set(environment), name
+    assert environment["CPJ_TEMPORAL_TLS_SERVER_NAME"] == "temporal"
+    mounts = [volume for volume in SERVICES[name].get("volumes", []) if "temporal-tls" in volume]
+    assert mounts and all(volume.endswith(":ro") for volume in mounts), name
+    mounted_at = mounts[0].split(":")[-2]
+    for setting in ("CPJ_TEMPORAL_TLS_CERT", "CPJ_TEMPORAL_TLS_KEY", "CPJ_TEMPORAL_TLS_CA"):
+        assert environment[setting].startswith(mounted_at + "/"), (name, setting)
+
+
+def test_the_certificate_files_the_compose_file_names_are_the_ones_the_script_writes(tmp_path: Path) -> None:
+    from scripts.temporal_certs import write
+
+    written = {path.name for path in write(tmp_path) if path.parent.name == "temporal-tls"}
+    named = {value.rsplit("/", 1)[1] for service in SERVICES.values()
+             for key, value in service.get("environment", {}).items()
+             if "TLS" in key and isinstance(value, str) and value.startswith("/")}
+    assert written == TLS_FILES and named <= written
+    # The CA's key is written apart, where nothing mounts it.
+    assert (tmp_path / "temporal-ca" / "ca.key").exists() and not (tmp_path / "temporal-tls" / "ca.key").exists()
+
+
+def test_the_temporal_ui_signs_supervisors_in_with_oidc_and_changes_nothing() -> None:
+    ui = SERVICES["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "true" and ui["TEMPORAL_AUTH_TYPE"] == "oidc"
+    for setting in ("TEMPORAL_AUTH_PROVIDER_URL", "TEMPORAL_AUTH_CLIENT_ID", "TEMPORAL_AUTH_CLIENT_SECRET",
+                    "TEMPORAL_AUTH_CALLBACK_URL"):
+        assert ":?" in ui[setting], f"{setting} must be required from the environment, never a default"
+    assert ui["TEMPORAL_AUTH_CALLBACK_URL"].endswith("/auth/sso/callback")
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    assert ui["TEMPORAL_TLS_CERT"].endswith("/ui.pem") and ui["TEMPORAL_TLS_ENABLE_HOST_VERIFICATION"] == "true"
+
+
+def test_the_admin_tool_signs_people_in_with_the_councils_provider() -> None:
+    admin = SERVICES["admin"]["environment"]
+    for setting in ("CPJ_OIDC_ISSUER", "CPJ_OIDC_CLIENT_ID", "CPJ_OIDC_CLIENT_SECRET", "CPJ_OIDC_ROLES",
+                    "CPJ_SESSION_SECRET"):
+        assert ":?" in admin[setting], setting
+    assert admin["CPJ_SECURE_COOKIES"] == "true"
+    assert admin["CPJ_DATABASE_URL"] == SERVICES["worker"]["environment"]["CPJ_DATABASE_URL"]
+
+
+# -- mutual TLS for real: our client's settings against a TLS door that demands a client certificate --
+
+class MutualTlsDoor:
+    """A TLS terminator in front of the dev server (which takes no TLS flags itself): it demands a client
+    certificate signed by ``ca`` and passes the bytes through, as Temporal's frontend does with
+    TEMPORAL_TLS_REQUIRE_CLIENT_AUTH."""
+
+    def __init__(self, folder: Path, server, ca, upstream: str) -> None:
+        import ssl
+
+        (folder / "door.pem").write_bytes(server.cert_pem)
+        (folder / "door.key").write_bytes(server.key_pem)
+        (folder / "door-ca.pem").write_bytes(ca.cert_pem)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(folder / "door.pem", folder / "door.key")
+        self.context.load_verify_locations(folder / "door-ca.pem")
+        self.context.verify_mode = ssl.CERT_REQUIRED
+        self.context.set_alpn_protocols(["h2"])
+        self.host, port = upstream.rsplit(":", 1)
+        self.port = int(port)
+        self.refused = 0
+
+    async def __aenter__(self) -> str:
+        import asyncio
+
+        async def pipe(reader, writer) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        async def serve(reader, writer) -> None:
+            try:
+                up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+            except OSError:
+                writer.close()
+                return
+            try:
+                await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+            except asyncio.CancelledError:  # the door closing under an open connection: nothing to report
+                up_writer.close()
+                writer.close()
+
+        self.server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=self.context,
+                                                 ssl_handshake_timeout=5)
+        return f"127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.close()
+
+
+@pytest.fixture(scope="module")
+async def dev_server():
+    from temporalio.testing import WorkflowEnvironment
+
+    from tests.conftest import TEMPORAL_CLI
+
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(TEMPORAL_CLI),
+                                                dev_server_log_level="error")
+    yield env.client.service_client.config.target_host
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+def certificates():
+    from scripts.temporal_certs import issue, make_ca
+
+    ca, ca_key = make_ca()
+    stranger_ca, stranger_key = make_ca("someone else's CA")
+    return {
+        "ca": ca,
+        "server": issue(ca, ca_key, "temporal", server=True, names=("temporal", "localhost", "127.0.0.1")),
+        "client": issue(ca, ca_key, "cp-journeys", server=False),
+        "stranger": issue(stranger_ca, stranger_key, "cp-journeys", server=False),
+    }
+
+
+def client_settings(monkeypatch: pytest.MonkeyPatch, folder: Path, address: str, ca, client=None) -> None:
+    (folder / "ca.pem").write_bytes(ca.cert_pem)
+    monkeypatch.setenv("CPJ_TEMPORAL_ADDRESS", address)
+    monkeypatch.setenv("CPJ_TEMPORAL_TLS_CA", str(folder / "ca.pem"))
+    monkeypatch.setenv("CPJ_TEMPORAL_TLS_SERVER_NAME", "temporal")
+    if client is not None:
+        (folder / "client.pem").write_bytes(client.cert_pem)
+        (folder / "client.key").write_bytes(client.key_pem)
+        monkeypatch.setenv("CPJ_TEMPORAL_TLS_CERT", str(folder / "client.pem"))
+        monkeypatch.setenv("CPJ_TEMPORAL_TLS_KEY", str(folder / "client.key"))
+
+
+async def test_a_client_with_our_certificate_gets_through_mutual_tls(
+    dev_server: str, certificates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starter.client import connect, register_search_attributes
+
+    async with MutualTlsDoor(tmp_path, certificates["server"], certificates["ca"], dev_server) as door:
+        client_settings(monkeypatch, tmp_path, door, certificates["ca"], certificates["client"])
+        client = await connect()
+        # A real call through the door: what `cpj temporal register-search-attributes` does in the compose file.
+        await register_search_attributes(client)
+        assert await register_search_attributes(client) == []  # the first call registered them, through the door
+
+
+@pytest.mark.parametrize("who", ["no certificate", "a certificate from another CA"])
+async def test_a_client_without_our_certificate_is_turned_away(
+    who: str, dev_server: str, certificates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starter.client import connect
+
+    client = None if who == "no certificate" else certificates["stranger"]
+    async with MutualTlsDoor(tmp_path, certificates["server"], certificates["ca"], dev_server) as door:
+        client_settings(monkeypatch, tmp_path, door, certificates["ca"], client)
+        with pytest.raises(RuntimeError):
+            await connect()
+
+
+def test_half_a_client_certificate_is_refused_with_a_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from starter.client import JourneyError, tls_config
+
+    monkeypatch.setenv("CPJ_TEMPORAL_TLS_CERT", str(tmp_path / "client.pem"))
+    monkeypatch.delenv("CPJ_TEMPORAL_TLS_KEY", raising=False)
+    with pytest.raises(JourneyError, match="go together"):
+        tls_config()
+    monkeypatch.setenv("CPJ_TEMPORAL_TLS_KEY", str(tmp_path / "client.key"))
+    with pytest.raises(JourneyError, match="cannot be read"):
+        tls_config()
+
+
+def test_without_tls_settings_the_client_connects_in_plain_text_as_the_embedded_default_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from starter.client import TLS_SETTINGS, tls_config
+
+    for setting in TLS_SETTINGS:
+        monkeypatch.delenv(setting, raising=False)
+    assert tls_config() is False

@@ -119,7 +119,8 @@ class ComplaintWorkflow(CalendarUpdates, DeadlineKeeping):
         except EventRejected as refused:
             await self._record(event.event_id, "conference_held_not_applied", event.held_on,
                                f"Conference {event.conference_ref} held {event.held_on}, not applied: {refused.message}",
-                               {"complaint_ref": self._state.complaint_ref, "conference_ref": event.conference_ref})
+                               {"complaint_ref": self._state.complaint_ref, "conference_ref": event.conference_ref,
+                                **event.recorded_by_details()})
             return
         await self.event(event)
 
@@ -127,7 +128,7 @@ class ComplaintWorkflow(CalendarUpdates, DeadlineKeeping):
         state = self._state
         await self._record(event.event_id, event.type, effect.occurred_on, effect.summary,
                            {"complaint_ref": state.complaint_ref, "challenge": state.kind.value,
-                            "stage": state.stage.value, **effect.details})
+                            "stage": state.stage.value, **effect.details, **event.recorded_by_details()})
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.template}-{notice.role}", notice)
         row = challenge_row(state)

@@ -175,7 +175,7 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
         effect = conference.apply(self._state, self._profile, event, self._start)
         self._accept(event)
         await self._record(event.event_id, event.type, effect.occurred_on, effect.summary,
-                           {"conference_ref": self._state.conference_ref, **effect.details})
+                           {"conference_ref": self._state.conference_ref, **effect.details, **event.recorded_by_details()})
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
         return self._receipt(event)

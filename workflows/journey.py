@@ -82,7 +82,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
         if start.carried is None:
             opened = self._opening_effect
             await self._record(self._opening.event_id, self._opening.type, opened.occurred_on, opened.summary,
-                               opened.details)
+                               {**opened.details, **self._opening.recorded_by_details()})
         while self._state.stage is not Stage.CLOSED:
             await self._carry_out_effects()
             if self._state.stage is Stage.CLOSED:
@@ -160,7 +160,8 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
             effect = plan.apply(self._state, self._rules, event)
         self._accept(event)
         self._review_boundary = self._review_boundary or effect.review_boundary
-        await self._record(event.event_id, event.type, effect.occurred_on, effect.summary, effect.details)
+        await self._record(event.event_id, event.type, effect.occurred_on, effect.summary,
+                           {**effect.details, **event.recorded_by_details()})
         for notice in effect.notices:
             await self._notify(event.event_id, f"{event.type}-{notice.role}", notice)
         if isinstance(event, ConferenceBooked):
@@ -182,7 +183,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
             self._changed = True
             await self._record(event.event_id, "feed_event_refused", event.day,
                                f"Refused {event.type.replace('_', ' ')} from a feed: {refused.message}",
-                               {"type": event.type})
+                               {"type": event.type, **event.recorded_by_details()})
             return
         await self._apply(event)
 

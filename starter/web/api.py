@@ -15,6 +15,10 @@ Routes::
                                                 refused by the procedure 409, with the reason)
     GET  /api/complaints/{complaint_ref}        a complaint's state: stage, deadlines with reasons, what it decided
     POST /api/complaints/{complaint_ref}/events send one complaint event (discriminated by "type")
+
+Each route says what it does in the permissions table (``require``; an event's route by the event's
+type, ``require_event``, a service key by the event types it was given); each is an ``AuditedRoute``.
+Whoever sends an event is written into it (``recorded_by``) from the key or session, never from the body.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ from domain.events import (
 from domain.state import Stage
 from shipped.profiles import PolicyNotFound, load_profile, profile_ids
 from starter.client import Answer, ChallengeSummary, MAX_PAGE_SIZE, JourneySummary, WorkerUnavailable
+from starter.identity import Actor
+from starter.permissions import Action, require, require_event
+from starter.web.audit import AuditedRoute
 from starter.web.connection import JourneysFactory
 
 #: A reference in a path is checked like one in a body, so no path can reach another workflow
@@ -52,6 +59,17 @@ from starter.web.connection import JourneysFactory
 CaseRefPath = Annotated[CaseRef, Path(description="the case system's reference, e.g. CASE-0042")]
 ConferenceRefPath = Annotated[ConferenceRef, Path(description="the conference's reference, e.g. ICPC-0200")]
 ComplaintRefPath = Annotated[ComplaintRef, Path(description="the complaint's reference, e.g. CMP-0001")]
+
+# Who may call each route (module level: the routes' annotations are strings, resolved in this module).
+PolicyReader = Annotated[Actor, require(Action.READ_POLICIES)]
+Lister = Annotated[Actor, require(Action.LIST_CASELOAD)]
+Reader = Annotated[Actor, require(Action.READ_CASE)]
+Starter = Annotated[Actor, require_event("journey_start")]
+Recorder = Annotated[Actor, require_event("journey")]
+Feeder = Annotated[Actor, require_event("feed")]
+ChallengeStarter = Annotated[Actor, require_event("complaint_start")]
+ChallengeRecorder = Annotated[Actor, require_event("complaint")]
+ConferenceRecorder = Annotated[Actor, require_event("conference")]
 
 
 class StartJourney(BaseModel):
@@ -135,17 +153,17 @@ async def started_answer(started, response: Response, read_state, poll: str) -> 
 
 def api_router(journeys: JourneysFactory) -> APIRouter:
     """The JSON routes; ``journeys`` gives the app's :class:`Journeys`."""
-    router = APIRouter()
+    router = APIRouter(route_class=AuditedRoute)
 
     @router.get("/api/policies", tags=["policies"])
-    async def api_policies() -> list[dict]:
+    async def api_policies(actor: PolicyReader) -> list[dict]:
         return [
             {"id": p.id, "version": p.version, "authority": p.authority}
             for p in (load_profile(pid) for pid in profile_ids())
         ]
 
     @router.get("/api/policies/{policy_id}", tags=["policies"])
-    async def api_policy(policy_id: str) -> dict:
+    async def api_policy(policy_id: str, actor: PolicyReader) -> dict:
         if policy_id not in profile_ids():
             raise PolicyNotFound(f"no policy profile {policy_id!r}; known: {', '.join(profile_ids())}")
         return load_profile(policy_id).model_dump(mode="json")
@@ -154,6 +172,7 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
     async def api_deadlines(
         policy: Annotated[str, Query(description="policy profile id")],
         strategy_discussion: Annotated[Day, Query(description="day of the discussion that initiated the s47 (ISO)")],
+        actor: PolicyReader,
     ) -> dict:
         if policy not in profile_ids():
             raise PolicyNotFound(f"no policy profile {policy!r}; known: {', '.join(profile_ids())}")
@@ -165,12 +184,13 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
     @router.post("/api/journeys", status_code=201, tags=["journeys"],
                  responses={200: {"description": "a retried start: the journey it started is running"},
                             202: {"description": "started; the worker has not answered yet: poll the Location"}})
-    async def api_start(body: StartJourney, response: Response) -> dict:
+    async def api_start(body: StartJourney, response: Response, actor: Starter) -> dict:
         """Start a journey; sending the same opening again (same event id) is answered, not refused."""
         if body.policy not in profile_ids():
             raise PolicyNotFound(f"no policy profile {body.policy!r}; known: {', '.join(profile_ids())}")
         j = await journeys()
-        started = await j.start(body.case_ref, body.policy, body.strategy_discussion or body.transfer_in)
+        started = await j.start(body.case_ref, body.policy, body.strategy_discussion or body.transfer_in,
+                                by=actor.recorded_as)
         return await started_answer(started, response, lambda: j.state(body.case_ref),
                                     f"/api/journeys/{quote(body.case_ref, safe='')}")
 
@@ -181,6 +201,7 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         policy: Annotated[str | None, Query(description="policy profile id (any version), or a pin id@version")] = None,
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
         page_token: Annotated[str | None, Query(description="next_page_token of the page before")] = None,
+        *, actor: Lister,
     ) -> dict:
         """One row per journey (its latest run); follow ``next_page_token`` until it is null."""
         page = await (await journeys()).list(stage=stage, overdue=overdue, policy=policy, page_size=page_size,
@@ -188,22 +209,24 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         return {"journeys": [summary_json(row) for row in page.journeys], "next_page_token": page.next_page_token}
 
     @router.get("/api/journeys/{case_ref}", tags=["journeys"])
-    async def api_state(case_ref: CaseRefPath) -> dict:
+    async def api_state(case_ref: CaseRefPath, actor: Reader) -> dict:
         return (await (await journeys()).state(case_ref)).model_dump(mode="json")
 
     @router.post("/api/journeys/{case_ref}/events", tags=["journeys"])
-    async def api_send(case_ref: CaseRefPath, event: Annotated[JourneyEvent, Body(openapi_examples=EVENT_EXAMPLES)]) -> dict:
+    async def api_send(case_ref: CaseRefPath, event: Annotated[JourneyEvent, Body(openapi_examples=EVENT_EXAMPLES)],
+                       actor: Recorder) -> dict:
         """The journey's state after the event, with its ``receipt`` (``resend``: sent before, changed nothing)."""
-        return answer_json(await (await journeys()).send_event(case_ref, event))
+        return answer_json(await (await journeys()).send_event(case_ref, event, by=actor.recorded_as))
 
     @router.post("/api/journeys/{case_ref}/feed", status_code=202, tags=["journeys"])
-    async def api_feed(case_ref: CaseRefPath, event: Annotated[FeedEvent, Body(openapi_examples=FEED_EXAMPLES)]) -> dict:
+    async def api_feed(case_ref: CaseRefPath, event: Annotated[FeedEvent, Body(openapi_examples=FEED_EXAMPLES)],
+                       actor: Feeder) -> dict:
         """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
-        await (await journeys()).feed(case_ref, event)
+        await (await journeys()).feed(case_ref, event, by=actor.recorded_as)
         return {"accepted": event.event_id}
 
     @router.get("/api/journeys/{case_ref}/complaints", tags=["complaints"])
-    async def api_case_complaints(case_ref: CaseRefPath) -> dict:
+    async def api_case_complaints(case_ref: CaseRefPath, actor: Reader) -> dict:
         """The case's complaints and disagreements, open and closed, one row each."""
         rows = await (await journeys()).complaints_of(case_ref)
         return {"complaints": [challenge_json(row) for row in rows]}
@@ -215,34 +238,37 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
                                                  "reference already used"}})
     async def api_start_complaint(
         body: Annotated[StartComplaint, Body(openapi_examples=START_COMPLAINT_EXAMPLES)], response: Response,
+        actor: ChallengeStarter,
     ) -> dict:
         """Start a complaint or disagreement on the case's journey's policy; one the procedure does not take (an
         ineligible complainant, one agency's own service, a date in the future) is refused at once, with the reason."""
         j = await journeys()
-        started = await j.start_complaint(body.complaint_ref, body.case_ref, body.opening)
+        started = await j.start_complaint(body.complaint_ref, body.case_ref, body.opening, by=actor.recorded_as)
         return await started_answer(started, response, lambda: j.complaint(body.complaint_ref),
                                     f"/api/complaints/{quote(body.complaint_ref, safe='')}")
 
     @router.get("/api/complaints/{complaint_ref}", tags=["complaints"])
-    async def api_complaint(complaint_ref: ComplaintRefPath) -> dict:
+    async def api_complaint(complaint_ref: ComplaintRefPath, actor: Reader) -> dict:
         return (await (await journeys()).complaint(complaint_ref)).model_dump(mode="json")
 
     @router.post("/api/complaints/{complaint_ref}/events", tags=["complaints"])
     async def api_complaint_event(
         complaint_ref: ComplaintRefPath,
         event: Annotated[ComplaintEvent, Body(openapi_examples=COMPLAINT_EVENT_EXAMPLES)],
+        actor: ChallengeRecorder,
     ) -> dict:
         """The complaint's state after the event, with its ``receipt`` (``resend``: sent before, changed nothing);
         an event that does not fit the complaint's stage is refused (409) with the reason."""
-        return answer_json(await (await journeys()).send_complaint_event(complaint_ref, event))
+        return answer_json(await (await journeys()).send_complaint_event(complaint_ref, event, by=actor.recorded_as))
 
     @router.get("/api/conferences/{conference_ref}", tags=["conferences"])
-    async def api_conference(conference_ref: ConferenceRefPath) -> dict:
+    async def api_conference(conference_ref: ConferenceRefPath, actor: Reader) -> dict:
         return (await (await journeys()).conference(conference_ref)).model_dump(mode="json")
 
     @router.post("/api/conferences/{conference_ref}/events", tags=["conferences"])
-    async def api_conference_event(conference_ref: ConferenceRefPath, event: Annotated[ConferenceEvent, Body()]) -> dict:
+    async def api_conference_event(conference_ref: ConferenceRefPath, event: Annotated[ConferenceEvent, Body()],
+                                   actor: ConferenceRecorder) -> dict:
         """One conference event (invitations, reports, exclusion, split, the meeting, amendments)."""
-        return answer_json(await (await journeys()).send_conference_event(conference_ref, event))
+        return answer_json(await (await journeys()).send_conference_event(conference_ref, event, by=actor.recorded_as))
 
     return router

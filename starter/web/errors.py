@@ -25,6 +25,7 @@ from temporalio.service import RPCError
 
 from shipped.profiles import PolicyNotFound
 from starter.client import EventPending, EventRejected, JourneyError, JourneyExists, JourneyNotFound, NotAnswered
+from starter.permissions import NotAllowed
 from starter.web.connection import TemporalUnavailable
 from starter.web.markup import alert, e, page
 
@@ -144,6 +145,11 @@ class BodyLimit:
 
 def add_error_handlers(app: FastAPI) -> None:
     """Answer every error the routes raise, in the caller's language (JSON or a page)."""
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, err: NotAllowed) -> Response:
+        # The permissions table refused the actor: 403 with who may, and nothing changed.
+        return respond(request, 403, str(err), "Not yours to do")
 
     @app.exception_handler(JourneyNotFound)
     async def _not_found(request: Request, err: JourneyNotFound) -> Response:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from fastapi.responses import HTMLResponse
+
+from starter.web.identity import CSRF_FIELD, CURRENT_CSRF, CURRENT_STAFF_REF
 
 
 def e(value: Any) -> str:
@@ -20,6 +23,8 @@ CSS = """
 body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: var(--ink); margin: 0; }
 header { background: #0b0c0c; color: #fff; padding: .6rem 1.5rem; }
 header a { color: #fff; text-decoration: none; font-weight: 600; }
+header { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
+form.signout { margin: 0; } form.signout button { padding: .1rem .6rem; margin-left: .5rem; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.8rem; margin: .5rem 0 1rem; } h2 { font-size: 1.3rem; margin-top: 2rem; }
 a { color: var(--link); }
@@ -40,7 +45,7 @@ dd.missing { color: var(--red); font-weight: 700; }
 .field { margin: .6rem 0; }
 .field label { display: block; font-weight: 600; }
 .field.check label { display: inline; font-weight: 400; }
-input[type=text], input[type=date], select, textarea { font: inherit; padding: .3rem .4rem; border: 2px solid var(--ink); min-width: 16rem; }
+input[type=text], input[type=password], input[type=date], select, textarea { font: inherit; padding: .3rem .4rem; border: 2px solid var(--ink); min-width: 16rem; }
 textarea { width: 100%; min-height: 4rem; }
 button { font: inherit; font-weight: 600; padding: .4rem 1rem; background: #00703c; color: #fff; border: 0; cursor: pointer; }
 :focus-visible { outline: 3px solid #fd0; outline-offset: 0; }
@@ -48,7 +53,29 @@ button { font: inherit; font-weight: 600; padding: .4rem 1rem; background: #0070
 """
 
 
+_POST_FORM = re.compile(r"""(<form\b[^>]*\bmethod=["']?post["']?[^>]*>)""", re.IGNORECASE)
+
+
+def with_csrf(body: str) -> str:
+    """Every POST form on the page carries the session's CSRF token (``starter.web.identity`` checks it)."""
+    token = CURRENT_CSRF.get()
+    if not token:
+        return body
+    hidden = f'<input type="hidden" name="{CSRF_FIELD}" value="{e(token)}">'
+    return _POST_FORM.sub(lambda found: found.group(1) + hidden, body)
+
+
+def _signed_in_as() -> str:
+    ref = CURRENT_STAFF_REF.get()
+    if not ref:
+        return ""
+    return (f'<form class="signout" method="post" action="/sign-out"><span>Signed in as {e(ref)}</span> '
+            '<button type="submit">Sign out</button></form>')
+
+
 def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    body = with_csrf(body)
+    signed_in_as = with_csrf(_signed_in_as())
     doc = f"""<!doctype html>
 <html lang="en-GB">
 <head>
@@ -58,7 +85,7 @@ def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
 <style>{CSS}</style>
 </head>
 <body>
-<header><a href="/">cp-journeys · child protection journeys</a></header>
+<header><a href="/">cp-journeys · child protection journeys</a>{signed_in_as}</header>
 <main>
 {body}
 </main>

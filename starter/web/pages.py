@@ -142,8 +142,10 @@ def journey_page(
     recorded: str | None = None,
     status_code: int = 200,
     challenges: list[ChallengeSummary] | None = None,
+    looked_at: str = "",
 ) -> HTMLResponse:
-    """A journey; ``challenges`` are the case's complaints and disagreements (None: they could not be listed)."""
+    """A journey; ``challenges`` are the case's complaints and disagreements (None: they could not be listed);
+    ``looked_at`` is the "who has looked at this case" section, for administrators only."""
     ref = state.case_ref
     facts = [("Stage", STAGE_LABELS.get(state.stage, state.stage.value)), ("Policy", state.policy)]
     if state.section_47_initiated_on:
@@ -283,5 +285,6 @@ def journey_page(
 <h2>Record an event</h2>
 {events}
 {complaints}
+{looked_at}
 """
     return page(f"Case {ref}", body, status_code)

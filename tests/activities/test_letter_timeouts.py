@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from starter.codec import data_converter
 from activities.db import make_engine
 from activities.notify import GovUkNotifySender, NotifyActivities
 from domain.effects import NotificationRequest, NotificationResult
@@ -49,7 +49,7 @@ async def test_notify_taking_longer_than_the_heartbeat_timeout_sends_one_email(
     engine = make_engine(f"sqlite:///{tmp_path / 'records.db'}")
     sender = GovUkNotifySender.from_config(write_config(tmp_path / "notify.json", slow_notify.base_url), api_key=API_KEY)
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     try:
         async with Worker(

@@ -22,11 +22,11 @@ from sqlalchemy import event
 from temporalio import workflow
 from temporalio.client import WorkflowFailureError
 from temporalio.common import RetryPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from starter.codec import data_converter
 from activities import log as log_module
 from activities.db import make_engine
 from activities.log import QUIET_LOGGERS, configure_logging, get_logger
@@ -85,7 +85,7 @@ async def test_a_letter_failing_on_the_database_is_one_line_without_locals_or_sq
 
     letters = NotifyActivities(engine, FileSender(tmp_path / "letters.jsonl"))
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=data_converter()
     )
     try:
         async with Worker(

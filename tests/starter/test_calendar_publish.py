@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
+from starter.codec import data_converter
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.calendar import WorkingDayCalendar
@@ -30,7 +30,7 @@ CASES = ("CAL-2026-0101", "CAL-2026-0102")
 async def journeys(tmp_path: Path) -> AsyncIterator[Journeys]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_CLI), dev_server_extra_args=dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
     )
     try:
         task_queue = f"test-{uuid.uuid4().hex[:8]}"

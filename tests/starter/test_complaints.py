@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from html import escape
 
@@ -17,18 +18,16 @@ import pytest
 
 from domain.complaints import ComplaintStage
 from starter.client import Journeys
-from starter.web import create_app
 from tests.conftest import JourneyWorld, eventually, quiet
+from tests.starter.signing_in import signed_in_client
 
 CASE = "CASE-0042"
 REF = "CMP-0001"
 
 
-def client_for(journeys: Journeys) -> httpx.AsyncClient:
-    async def factory() -> Journeys:
-        return journeys
-
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(factory)), base_url="http://cpj.test")
+def client_for(journeys: Journeys) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The app on ``journeys``, with someone who records casework signed in (tests/starter/signing_in.py)."""
+    return signed_in_client(journeys)
 
 
 @pytest.fixture

@@ -10,22 +10,23 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from starter.codec import data_converter
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
 from domain.events import IcpcHeld, ReviewHeld, StrategyDiscussion, workflow_id_for
 from starter.client import Journeys
-from starter.web import create_app
 from tests.conftest import TEMPORAL_CLI, eventually
+from tests.starter.signing_in import signed_in_client
 from workflows import search_attributes as sa
 from worker import build_worker
 
@@ -33,11 +34,14 @@ CPJ = str(Path(sys.executable).parent / "cpj")
 
 
 @pytest.fixture
-async def dev_server(tmp_path: Path) -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
+async def dev_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
+    # The commands below act as a named staff number, and their audit rows go to this test's records database.
+    monkeypatch.setenv("CPJ_STAFF_REF", "OPS-0001")
+    monkeypatch.setenv("CPJ_DATABASE_URL", f"sqlite:///{tmp_path / 'records.db'}")
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_CLI),
         search_attributes=sa.ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
         dev_server_log_level="error",
     )
     task_queue = f"dev-{uuid.uuid4().hex[:8]}"
@@ -78,15 +82,12 @@ async def test_journey_started_from_the_cli_waits_on_a_named_icpc_timer(dev_serv
     assert icpc["reason"].startswith(f"15 working days after {today}")
 
     handle = env.client.get_workflow_handle(workflow_id_for("DAR-2026-0042"))
-    converter = pydantic_data_converter.payload_converter
-
     async def timer_is_named() -> bool:
         history = await handle.fetch_history()
         timers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
-        return any(
-            f"Initial child protection conference due {icpc['due']}" in converter.from_payload(t.user_metadata.summary)
-            for t in timers
-        )
+        # A timer's summary is a payload like any other: encrypted in the history, read through the codec.
+        summaries = await env.client.data_converter.decode([t.user_metadata.summary for t in timers], [str] * len(timers))
+        return any(f"Initial child protection conference due {icpc['due']}" in summary for summary in summaries)
     await eventually(timer_is_named)
 
     described = await handle.describe()
@@ -135,11 +136,9 @@ async def test_scripts_send_any_event_as_json_and_hear_why_a_bad_one_is_refused(
     assert "stage on_plan" in shown
 
 
-def api(journeys: Journeys) -> httpx.AsyncClient:
-    async def factory() -> Journeys:
-        return journeys
-
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(factory)), base_url="http://cpj.test")
+def api(journeys: Journeys) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The app on ``journeys``, with someone who records casework signed in (tests/starter/signing_in.py)."""
+    return signed_in_client(journeys)
 
 
 CASES = {"DAR-2026-0101": "darlington", "DAR-2026-0102": "darlington", "SEF-2026-0103": "sefton",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import london_today
+from tests.starter.signing_in import CASEWORK, PASSWORD, csrf_token_on, sign_in
 
 CPJ = str(Path(sys.executable).parent / "cpj")
 
@@ -49,8 +51,19 @@ async def cpj_up(data: Path, web: int, temporal: int, ui: int) -> asyncio.subpro
         "--ui-port", str(ui), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "CPJ_LOG_LEVEL": "WARNING"},
     )
-    await wait_until_up(f"http://127.0.0.1:{web}/api/policies")
+    await wait_until_up(f"http://127.0.0.1:{web}/sign-in")
     return process
+
+
+async def printed_until_first_run_link(process: asyncio.subprocess.Process) -> str:
+    """What ``cpj up`` printed, up to the one-time link it prints when there is no account yet."""
+    assert process.stdout is not None
+    printed = ""
+    while "/first-run/" not in printed:
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        assert line, f"cpj up printed no first-run link: {printed}"
+        printed += line
+    return printed
 
 
 async def stop(process: asyncio.subprocess.Process) -> bytes:
@@ -62,13 +75,31 @@ async def stop(process: asyncio.subprocess.Process) -> bytes:
 
 async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: Path) -> None:
     web, temporal, ui = free_port(), free_port(), free_port()
-    api = f"http://127.0.0.1:{web}/api"
+    api = f"http://localhost:{web}/api"
     today = london_today().isoformat()  # journeys refuse a date after London's today
 
     process = await cpj_up(tmp_path, web, temporal, ui)
+    browser = httpx.AsyncClient(base_url=f"http://localhost:{web}")
+    printed = ""
     try:
         await wait_until_up(f"http://127.0.0.1:{ui}/")  # the Temporal UI
-        async with httpx.AsyncClient() as http:
+        # A newcomer's first run: the printed link makes the first administrator, who adds a social worker.
+        printed = await printed_until_first_run_link(process)
+        [link] = re.findall(rf"http://localhost:{web}/first-run/[A-Za-z0-9_-]+", printed)
+        async with httpx.AsyncClient() as newcomer:
+            form = await newcomer.get(link)
+            made = await newcomer.post(link, data={"staff_ref": "ADM-0001", "password": PASSWORD,
+                                                   "password_again": PASSWORD, "csrf_token": csrf_token_on(form.text)})
+            assert made.status_code == 303, made.text
+            assert "Signed in as ADM-0001" in (await newcomer.get(f"http://localhost:{web}/sign-in")).text
+        added = await asyncio.create_subprocess_exec(
+            CPJ, "user", "add", "SW-0001", *(f"--role={role}" for role in CASEWORK), "--password-stdin",
+            stdin=asyncio.subprocess.PIPE, env={**os.environ, "CPJ_DATA_DIR": str(tmp_path), "CPJ_LOG_LEVEL": "WARNING"})
+        await added.communicate(PASSWORD.encode())
+        assert added.returncode == 0
+        assert (await sign_in(browser, "SW-0001")).status_code == 303
+        browser.headers["X-CSRF-Token"] = csrf_token_on((await browser.get("/sign-in")).text)
+        async with contextlib.nullcontext(browser) as http:
             started = await http.post(f"{api}/journeys", json={
                 "case_ref": "SEF-2026-0107", "policy": "sefton",
                 "strategy_discussion": {"event_id": "sd-1", "held_on": today, "initiated_section_47": True},
@@ -76,13 +107,14 @@ async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: P
             assert started.status_code == 201, started.text
             assert started.json()["state"]["stage"] == "awaiting_icpc"
     finally:
-        output = await stop(process)
+        output = printed.encode() + await stop(process)
     assert f"http://localhost:{web}" in output.decode() and f":{ui}" in output.decode()
     assert (tmp_path / "temporal.db").exists() and (tmp_path / "records.db").exists()
 
     process = await cpj_up(tmp_path, web, temporal, ui)
     try:
-        async with httpx.AsyncClient() as http:
+        # The session is in the records database: still signed in after the restart.
+        async with contextlib.aclosing(browser) as http:  # closed at the end of the test
             state = (await http.get(f"{api}/journeys/SEF-2026-0107")).json()
             assert state["stage"] == "awaiting_icpc"
             held = await http.post(f"{api}/journeys/SEF-2026-0107/events", json={
@@ -91,7 +123,8 @@ async def test_cpj_up_runs_everything_and_journeys_survive_a_restart(tmp_path: P
             assert held.status_code == 200, held.text
             assert held.json()["stage"] == "closed"
     finally:
-        await stop(process)
+        output = await stop(process)
+    assert "/first-run/" not in output.decode()  # an account exists: no link any more
 
 
 def children_of(pid: int) -> list[int]:

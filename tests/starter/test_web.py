@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from starter.codec import data_converter
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import icpc_deadline
@@ -25,17 +26,16 @@ from starter.web import create_app
 from starter.web.markup import REASONS_HINT
 from starter.web.pages import home_page, journey_page
 from tests.conftest import TEMPORAL_CLI, JourneyWorld, eventually, london_today, quiet
+from tests.starter.signing_in import signed_in_client
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
 
 CASE = "CASE-0042"
 
 
-def client_for(journeys: Journeys) -> httpx.AsyncClient:
-    async def factory() -> Journeys:
-        return journeys
-
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(factory)), base_url="http://cpj.test")
+def client_for(journeys: Journeys) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The app on ``journeys``, with someone who records casework signed in (tests/starter/signing_in.py)."""
+    return signed_in_client(journeys)
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ async def dev_journeys(tmp_path: Path) -> AsyncIterator[Journeys]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_CLI),
         dev_server_extra_args=dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
     )
     try:
         task_queue = f"test-{uuid.uuid4().hex[:8]}"
@@ -485,7 +485,7 @@ async def test_ending_the_plan_from_the_form_closes_the_journey(web: httpx.Async
     assert "The journey has closed: it takes no more events." in page
     # Only a complaint or disagreement may still start: about the decision to end the plan, say.
     assert set(re.findall(r'name="type" value="([a-z_]+)"', page)) == {"complaint_made", "disagreement_raised"}
-    assert page.count("<form") == 2
+    assert page.split("<main>")[1].count("<form") == 2  # beside the header's sign-out
 
 
 async def test_a_missing_child_is_shown_and_only_the_found_form_is_offered(

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.converter import DataConverter
 
 from domain.complaints import (
     CHALLENGE_DECIDED,
@@ -89,10 +90,12 @@ def complaint(on: date, complainant: str = "parent", about: str = "plan_decision
                          conference_ref="ICPC-0001", conference_chair_ref="CPC-0042")
 
 
-async def timer_summaries(handle: WorkflowHandle) -> list[str]:
+async def timer_summaries(handle: WorkflowHandle, converter: DataConverter) -> list[str]:
+    """The summaries of the complaint's timers, as the Temporal UI shows them (through the codec: encrypted)."""
     history = await handle.fetch_history()
-    return [json.loads(event.user_metadata.summary.data) for event in history.events
-            if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED and event.user_metadata.HasField("summary")]
+    payloads = [event.user_metadata.summary for event in history.events
+                if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED and event.user_metadata.HasField("summary")]
+    return await converter.decode(payloads, [str] * len(payloads))
 
 
 async def last_indexed(world: JourneyWorld, workflow_id: str, name: str) -> str | None:
@@ -155,7 +158,7 @@ async def test_a_darlington_complaint_goes_through_the_appeal_subcommittee_to_th
     async def escalated() -> bool:
         return any(row.kind == "complaint_response_overdue" for row in world.records(CASE))
     await eventually(escalated)
-    summaries = await timer_summaries(handle)
+    summaries = await timer_summaries(handle, world.env.client.data_converter)
     assert f"Remind safeguarding service manager: Service Manager's response to the complaint due {response.due}" in summaries
     assert (f"Service Manager's response to the complaint due {response.due} (10 working days after): escalate to "
             "safeguarding service manager if not sent") in summaries
@@ -291,7 +294,7 @@ async def test_an_upheld_birmingham_complaint_is_reconvened_under_a_new_chair_wh
     [signalled] = [event.workflow_execution_signaled_event_attributes for event in history.events
                    if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
                    and event.workflow_execution_signaled_event_attributes.signal_name == CHALLENGE_DECIDED]
-    handed = json.loads(signalled.input.payloads[0].data)
+    [handed] = await world.env.client.data_converter.decode(signalled.input.payloads[:1], [dict])
     assert handed["outcome"] == "reconvene_under_another_chair" and handed["not_chaired_by"] == "CPC-0042"
     journey = await journey_when(world, lambda state: state.conference_owed is not None)
     assert journey.stage is Stage.ON_PLAN and journey.category == "neglect"
