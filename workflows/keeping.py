@@ -297,10 +297,6 @@ class DeadlineKeeping:
 
     # -- Events: each id once; a resend is answered, an id reused for another event refused --------
 
-    @staticmethod
-    def _fingerprint(event) -> str:
-        return fingerprint(event)
-
     def _is_resend(self, event) -> bool:
         """True if ``event`` was received before, exactly; refuses an id used for something else."""
         seen = self._state.event_digests.get(event.event_id)
@@ -308,7 +304,7 @@ class DeadlineKeeping:
             if event.event_id in self._state.event_ids:  # accepted before fingerprints were kept
                 raise EventRejected(f"event {event.event_id} was already recorded on this {self._kind_of_workflow}")
             return False
-        if seen == self._fingerprint(event):
+        if seen == fingerprint(event):
             return True
         used_for = seen.split(":", 1)[0].replace("_", " ")
         raise EventRejected(
@@ -321,7 +317,7 @@ class DeadlineKeeping:
 
     def _accept(self, event) -> None:
         self._state.event_ids.append(event.event_id)
-        self._state.event_digests[event.event_id] = self._fingerprint(event)
+        self._state.event_digests[event.event_id] = fingerprint(event)
         self._changed = True
     def _check_not_future(self, day: date, field: str) -> None:
         today = london_date(workflow.now())
