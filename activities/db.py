@@ -194,6 +194,44 @@ class AuditEntry(SQLModel, table=True):
     client_address: str | None = None
 
 
+# -- Imports of open cases (revision 0005): each run's progress and every row's outcome --------------
+# Kept here, not in the process that runs the import, so the progress page survives a reload and the
+# report stays once the run has ended. A case reference is kept only where the row's was one.
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a CSV file of open cases: who ran it, how far it has got, and what became of the rows."""
+
+    __tablename__ = "import_run"
+
+    run_id: str = Field(primary_key=True)
+    started_at: datetime = Field(index=True)
+    started_by: str = Field(description="staff number of whoever ran it")
+    via: str = Field(description="page or cli")
+    dry_run: bool = Field(default=False, description="rows checked only: nothing started")
+    status: str = Field(description="running, finished, or refused (the file as a whole)")
+    total: int = Field(default=0, description="rows in the file")
+    done: int = 0
+    started: int = 0
+    already_imported: int = 0
+    refused: int = 0
+    problem: str | None = Field(default=None, description="why the file, or the run, could not go on, in words")
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+
+class ImportRowOutcome(SQLModel, table=True):
+    """What became of one row of an import: started, already imported, refused (and why), or would start."""
+
+    __tablename__ = "import_row"
+
+    run_id: str = Field(primary_key=True)
+    row: int = Field(primary_key=True, description="the row's number as a spreadsheet shows it (the header is 1)")
+    case_ref: str | None = Field(default=None, index=True, description="none where the row's was not a case reference")
+    outcome: str = Field(description="started, already_imported, refused or would_start")
+    reason: str | None = None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine on a records schema upgraded to the newest revision; fails at once if the database is unreachable.
 

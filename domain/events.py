@@ -152,13 +152,19 @@ class _Event(BaseModel):
         None, title="Recorded by", description="Set by the service from whoever sent the event; a value sent is replaced",
         json_schema_extra={"x-form": "none", "readOnly": True})
 
+    #: Optional fields added after events were recorded: each dumps only when given.
+    added_later: ClassVar[tuple[str, ...]] = ("recorded_by",)
+
     @model_serializer(mode="wrap")
     def _without_unset_recorded_by(self, handler):
-        # An event nobody was recorded for dumps as it did before the field existed, so recorded
-        # histories replay and the digests kept of earlier events still match.
+        # An event without a field added later (nobody recorded for it, no team named) dumps as it did
+        # before the field existed, so recorded histories replay and the digests kept of earlier events
+        # still match: a resend from before the field is still known as a resend.
         data = handler(self)
-        if isinstance(data, dict) and self.recorded_by is None:
-            data.pop("recorded_by", None)
+        if isinstance(data, dict):
+            for name in self.added_later:
+                if getattr(self, name, None) is None:
+                    data.pop(name, None)
         return data
 
     def recorded_by_details(self) -> dict[str, str]:
@@ -356,6 +362,17 @@ RoleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), OneLine]
 
 
+def _searchable(value: str) -> str:
+    # Temporal's visibility cannot match a keyword holding these, so a team named with them could not be filtered.
+    if '"' in value or "\\" in value:
+        raise ValueError("a team's name cannot hold double quotation marks or backslashes")
+    return value
+
+
+#: A team's name, as the authority names it: one line, searchable in the caseload (``CpjTeam``).
+TeamName = Annotated[ShortText, AfterValidator(_searchable)]
+
+
 class LeadSocialWorkerNamed(_Event):
     """The conference chair names a qualified social worker as the child's lead social worker."""
 
@@ -369,6 +386,13 @@ class LeadSocialWorkerNamed(_Event):
                           examples=["2026-12-04"])
     staff_ref: StaffRef = Field(title="Lead social worker's staff number", description=STAFF_REF_HELP,
                                 examples=["SW-1042"], json_schema_extra={"x-form": "staff"})
+    #: Indexed as ``CpjTeam`` for the caseload's filter: a team's name is not personal data.
+    team: TeamName | None = Field(
+        None, title="Team",
+        description="The team that holds the case, as your authority names it (for example Locality North)",
+        examples=["Locality North"])
+
+    added_later: ClassVar[tuple[str, ...]] = ("recorded_by", "team")
 
 
 class LeadSocialWorkerCover(_Event):

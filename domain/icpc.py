@@ -31,6 +31,7 @@ from domain.events import (
     StrategyDiscussion,
     TransferIn,
 )
+from domain.imports import ImportedPlan
 from domain.plan import Effect, InvalidEvent
 from domain.policy import BIRMINGHAM, Profile
 from domain.state import STAGE_WORDS, ChallengeRow, ConferenceOwed, IcpcToBeHeld, JourneyState, Stage
@@ -146,8 +147,12 @@ _CHECKS = {
 # -- Applying ---------------------------------------------------------------------
 
 
-def opening(state: JourneyState, profile: Profile, event: StrategyDiscussion | TransferIn | IcpcToBeHeld) -> Effect:
-    """Apply the event a journey starts with: a strategy discussion, a transfer in, or a challenge's decision."""
+def opening(state: JourneyState, profile: Profile,
+            event: StrategyDiscussion | TransferIn | IcpcToBeHeld | ImportedPlan) -> Effect:
+    """Apply the event a journey starts with: a strategy discussion, a transfer in, a challenge's decision,
+    or an import of a case already on a plan (started on its plan: ``domain.plan.start_imported``)."""
+    if isinstance(event, ImportedPlan):
+        return plan.start_imported(state, profile, event)
     if isinstance(event, TransferIn):
         return _transfer_in(state, profile, event)
     if isinstance(event, IcpcToBeHeld):

@@ -42,6 +42,7 @@ from domain.events import (
     TransferOutNotified,
     VisitMade,
 )
+from domain.imports import ImportedPlan
 from domain.policy import Option, Profile
 from domain.state import STAGE_WORDS, JourneyState, Stage
 
@@ -129,6 +130,101 @@ def start_plan(state: JourneyState, profile: Profile, icpc: IcpcHeld) -> None:
     state.open_next(profile, "plan_lodged_with_chair", "plan_lodged_with_chair", held)
     state.open_next(profile, "bedroom_seen", "child_bedroom_seen_interval", held)
     _open_midway_meeting(state, profile)
+
+
+# -- A case already on a plan, imported mid-stream --------------------------------
+
+
+def start_imported(state: JourneyState, profile: Profile, imported: ImportedPlan) -> Effect:
+    """A case brought in on its plan (``domain.imports``): its deadlines counted from the row's dates.
+
+    The same rules the plan keeps from an ICPC, reviews, visits and core groups: the next review from the
+    last review (the first review from the plan's start if there has been none), the next visit and core
+    group from the last ones (the first from the plan's start if there have been none). Recurring
+    deadlines may be overdue at once: the import cannot make up a visit that was missed. A one-off piece
+    of work (the core assessment, the minutes of the last core group, a mid-way meeting) is kept only if
+    its day is still to come: the import cannot know whether one already passed was done. Where the
+    procedure wants the child's bedroom seen at intervals, the import gives no day it was: it is counted
+    from the import, so the first visit after it can see it.
+    """
+    today, began = imported.imported_on, imported.plan_started_on
+    state.stage = Stage.ON_PLAN
+    state.imported = imported
+    state.plan_started_on = began
+    state.category = imported.category
+    state.lead_social_worker = imported.lead_social_worker
+    state.team = imported.team
+    state.last_conference_on = imported.last_review_on or began
+    # At least one review was held if the row gives one; how many the file does not say.
+    state.reviews_held = 1 if imported.last_review_on else 0
+    if imported.last_visit_on:
+        state.open_next(profile, "visit", "visit_interval", imported.last_visit_on, "Lead social worker visit")
+    else:
+        state.open_next(profile, "visit", "first_visit" if "first_visit" in profile.rules else "visit_interval",
+                        began, "First lead social worker visit")
+    state.open_next(profile, "bedroom_seen", "child_bedroom_seen_interval", today)
+    bedroom = state.open_deadline("bedroom_seen")
+    if bedroom is not None:
+        bedroom.reason += "; counted from the import, which gives no day it was last seen"
+    if imported.last_core_group_on:
+        held = imported.last_core_group_on
+        state.open_next(profile, "core_group", "core_group_interval", held, "Core group meeting")
+        _open_if_still_to_come(state, profile, "core_group_minutes", "core_group_minutes", held, today)
+        _open_if_still_to_come(state, profile, "plan_distributed", "plan_distributed_after_core_group", held, today)
+    else:
+        state.open_next(profile, "core_group", "first_core_group", began, "First core group meeting")
+        first_core_group = state.open_deadline("core_group")
+        shared = _option(profile, "plan_shared_with_family_by_first_core_group")
+        if shared and first_core_group is not None and first_core_group.due >= today:
+            state.deadlines.append(Deadline(
+                kind="plan_shared_with_family", label=KINDS["plan_shared_with_family"].label, rule="first_core_group",
+                due=first_core_group.due, anchor=first_core_group.anchor,
+                reason=f"at or before the first core group meeting, due {first_core_group.due} ({shared.citation})",
+            ))
+    review = imported.last_review_on
+    if review:
+        state.open_next(profile, "review", "review_interval", review, "Review conference")
+        if "core_group_after_review" in profile.rules and (
+                imported.last_core_group_on is None or imported.last_core_group_on < review):
+            # No core group since the last review: the one the procedure wants after a review is still owed.
+            after_review = deadline(profile, "core_group", "core_group_after_review", review)
+            current = state.open_deadline("core_group")
+            if current is None or after_review.due < current.due:
+                state.supersede("core_group")
+                state.deadlines.append(after_review)
+    else:
+        state.open_next(profile, "review", "first_review", began, "First review conference")
+    _open_if_still_to_come(state, profile, "core_assessment", "core_assessment", began, today)
+    _open_if_still_to_come(state, profile, "plan_lodged_with_chair", "plan_lodged_with_chair", began, today)
+    _open_midway_meeting(state, profile)
+    midway = state.open_deadline("midway_meeting")
+    if midway is not None and midway.due < today:
+        state.deadlines.remove(midway)
+    return Effect(imported_summary(imported), today, imported_details(imported))
+
+
+def _open_if_still_to_come(state: JourneyState, profile: Profile, kind: str, rule_key: str, anchor: date,
+                           today: date) -> None:
+    """A one-off deadline, kept only if it falls today or later (one already passed may have been met)."""
+    if rule_key in profile.rules and deadline(profile, kind, rule_key, anchor).due >= today:
+        state.open_next(profile, kind, rule_key, anchor)
+
+
+def imported_summary(imported: ImportedPlan) -> str:
+    """The timeline's line for an import, in words."""
+    def last(words: str, day: date | None) -> str:
+        return f"{words} {day}" if day else f"no {words} yet"
+
+    team = f", team {imported.team}" if imported.team else ""
+    return (f"Case imported {imported.imported_on}: on a child protection plan since {imported.plan_started_on} "
+            f"({imported.category.value.replace('_', ' ')}); {last('review', imported.last_review_on)}, "
+            f"{last('visit', imported.last_visit_on)}, {last('core group', imported.last_core_group_on)}; "
+            f"lead social worker {imported.lead_social_worker}{team}")
+
+
+def imported_details(imported: ImportedPlan) -> dict[str, Any]:
+    """The row's facts, as the record keeps them (with the import and its row)."""
+    return {**imported.facts(), "import_run": imported.import_run, "row": imported.row}
 
 
 # -- Checking events ------------------------------------------------------------
@@ -241,7 +337,11 @@ def apply(state: JourneyState, profile: Profile, event) -> Effect:
 
 def _lead_social_worker_named(state, profile, event: LeadSocialWorkerNamed) -> Effect:
     state.lead_social_worker = event.staff_ref
-    return Effect(f"Lead social worker named: {event.staff_ref}", event.named_on, {"staff_ref": event.staff_ref})
+    if event.team is None:  # the team stays as it was: naming a new worker need not move the case
+        return Effect(f"Lead social worker named: {event.staff_ref}", event.named_on, {"staff_ref": event.staff_ref})
+    state.team = event.team
+    return Effect(f"Lead social worker named: {event.staff_ref} ({event.team})", event.named_on,
+                  {"staff_ref": event.staff_ref, "team": event.team})
 
 
 def _lead_social_worker_cover(state, profile, event: LeadSocialWorkerCover) -> Effect:

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 from domain.deadlines import DeadlineTable
 from domain.events import (
@@ -21,6 +21,7 @@ from domain.events import (
     TransferIn,
     _Event,
 )
+from domain.imports import ImportedPlan
 from domain.released import PinnedPolicy
 
 
@@ -117,6 +118,13 @@ class IcpcToBeHeld(_Event):
     challenge: ChallengeRow | None = None
 
 
+def _without_unset_import(data):
+    """A journey that was not imported dumps as it did before imports, so recorded payloads stay the same."""
+    if isinstance(data, dict) and data.get("imported", "") is None:
+        data.pop("imported")
+    return data
+
+
 class JourneyState(DeadlineTable):
     """What a journey knows about itself (its deadline table comes from ``DeadlineTable``)."""
 
@@ -139,10 +147,14 @@ class JourneyState(DeadlineTable):
     closed_because: str | None = None
     #: A journey opened again by a challenge's decision to hold an initial conference after all.
     icpc_to_be_held: IcpcToBeHeld | None = None
+    #: A case already on a plan when the council moved to this system, started mid-stream by an import.
+    imported: ImportedPlan | None = None
     # The plan
     plan_started_on: date | None = None
     category: Category | None = None
     lead_social_worker: str | None = None
+    #: The team that holds the case, as the authority names it (set with the lead social worker, or on import).
+    team: str | None = None
     cover: LeadSocialWorkerCover | None = None
     core_group_members: list[CoreGroupMember] = []
     last_conference_on: date | None = None
@@ -162,6 +174,10 @@ class JourneyState(DeadlineTable):
     #: A conference a challenge's decision asks for and not yet held (``ConferenceOwed``): shown, and
     #: the next booking must meet it (a reconvened conference under another chair).
     conference_owed: ConferenceOwed | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        return _without_unset_import(handler(self))
 
     @property
     def icpc_clock_from(self) -> date | None:
@@ -190,20 +206,26 @@ class JourneyStart(PinnedPolicy):
     transfer_in: TransferIn | None = None
     #: A journey started again by a challenge (``IcpcToBeHeld``): its opening instead of the other two.
     icpc_to_be_held: IcpcToBeHeld | None = None
+    #: A case already on a plan, brought in by an import (``domain.imports``): started mid-stream, on its plan.
+    imported: ImportedPlan | None = None
     carried: JourneyState | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        return _without_unset_import(handler(self))
 
     @model_validator(mode="after")
     def _one_opening(self) -> JourneyStart:
         if sum(opening is not None for opening in self.openings) != 1:
-            raise ValueError("a journey opens with a strategy discussion, a transfer in or a challenge's decision "
-                             "to hold an initial conference, exactly one")
+            raise ValueError("a journey opens with a strategy discussion, a transfer in, a challenge's decision "
+                             "to hold an initial conference or an import of a case on a plan, exactly one")
         return self
 
     @property
     def openings(self) -> tuple:
-        return self.strategy_discussion, self.transfer_in, self.icpc_to_be_held
+        return self.strategy_discussion, self.transfer_in, self.icpc_to_be_held, self.imported
 
     @property
-    def opening(self) -> StrategyDiscussion | TransferIn | IcpcToBeHeld:
+    def opening(self) -> StrategyDiscussion | TransferIn | IcpcToBeHeld | ImportedPlan:
         """The event this journey opened with."""
         return next(opening for opening in self.openings if opening is not None)

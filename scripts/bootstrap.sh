@@ -2,7 +2,9 @@
 # Creates .venv/ with the project and its test tools, or refreshes it when pyproject.toml changes.
 # Run by ./run.sh and ./test.sh, so a fresh clone needs nothing installed by hand; ./test.sh passes
 # --tests, which also installs the tests' OpenID provider (npm oidc-provider, pinned by
-# tests/oidc/package-lock.json) on this machine's Node.js.
+# tests/oidc/package-lock.json) on this machine's Node.js, and for the browser tests Debian's
+# Chromium (apt) and axe-core (npm, pinned by tests/browser/package-lock.json). Playwright's own
+# browser download is never used: the tests drive /usr/bin/chromium.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
@@ -23,17 +25,36 @@ fi
 # (only what changed), because the workflow sandbox imports the workflow modules for every new journey.
 "$venv/bin/python" -m compileall -q -j 0 "$root/domain" "$root/shipped" "$root/workflows" "$root/activities" "$root/starter" \
     "$root/worker.py" >/dev/null || true
-if [ "${1:-}" = "--tests" ]; then
-    oidc="$root/tests/oidc"
-    oidc_want="$(sha256sum "$oidc/package-lock.json" | cut -d' ' -f1)"
-    oidc_stamp="$oidc/node_modules/.cpj-installed"
-    if [ ! -f "$oidc_stamp" ] || [ "$(cat "$oidc_stamp")" != "$oidc_want" ]; then
+# npm ci in a tests folder whose package-lock.json changed since the last install (or never installed).
+npm_ci_once() {
+    local folder="$1" what="$2"
+    local want stamp
+    want="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+    stamp="$folder/node_modules/.cpj-installed"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         if ! command -v npm >/dev/null; then
-            echo "the sign-in tests need Node.js and npm (for a real OpenID provider): install them first" >&2
+            echo "the tests need Node.js and npm (for $what): install them first" >&2
             exit 1
         fi
-        echo "installing the tests' OpenID provider (tests/oidc, npm ci)..." >&2
-        (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
-        echo "$oidc_want" > "$oidc_stamp"
+        echo "installing $what (${folder#"$root"/}, npm ci)..." >&2
+        (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >&2)
+        echo "$want" > "$stamp"
+    fi
+}
+if [ "${1:-}" = "--tests" ]; then
+    npm_ci_once "$root/tests/oidc" "the sign-in tests' OpenID provider"
+    npm_ci_once "$root/tests/browser" "the browser tests' accessibility checks (axe-core)"
+    if [ ! -x /usr/bin/chromium ]; then
+        if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+            echo "the browser tests drive Debian's Chromium: install it first (apt-get install chromium)" >&2
+            exit 1
+        fi
+        echo "installing Chromium for the browser tests (apt-get install chromium fonts-liberation)..." >&2
+        export DEBIAN_FRONTEND=noninteractive
+        # The package lists are fetched only when apt does not know the package yet (a fresh machine).
+        if ! apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null 2>&1; then
+            apt-get update -qq >/dev/null
+            apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+        fi
     fi
 fi

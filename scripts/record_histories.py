@@ -106,7 +106,8 @@ async def not_required(env, journeys, case):
 async def plan_through_first_review(env, journeys, case):
     await plan_on_time(env, journeys, case)
     state = await journeys.state(case)
-    await journeys.send(case, LeadSocialWorkerNamed(event_id="lsw-1", named_on=await today(env), staff_ref="SW-1042"))
+    await journeys.send(case, LeadSocialWorkerNamed(event_id="lsw-1", named_on=await today(env), staff_ref="SW-1042",
+                                                    team="Locality North"))
     await journeys.send(case, ReviewScheduled(
         event_id="book-1", scheduled_on=await today(env), review_date=state.deadline("review").due - timedelta(days=7)))
     for _ in range(6):

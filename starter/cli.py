@@ -81,6 +81,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="service-key")
 from starter.register_cli import register_app  # noqa: E402  (cpj register: linking cases for the register)
 app.add_typer(register_app, name="register")
+from starter.import_cli import import_command  # noqa: E402  (cpj import: open cases from a CSV file)
+app.command("import")(import_command)
 
 
 

@@ -24,7 +24,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
-from domain import complaints, icpc
+from domain import complaints, icpc, imports
 from domain.complaints import (
     COMPLAINT_EVENTS,
     ComplaintMade,
@@ -46,6 +46,7 @@ from domain.events import (
     TransferIn,
     workflow_id_for,
 )
+from domain.imports import ImportedPlan
 from domain.plan import InvalidEvent
 from domain.state import JourneyStart
 from shipped import released
@@ -155,6 +156,15 @@ class EventRejected(JourneyError):
     pass
 
 
+class InvalidFilter(JourneyError):
+    """A listing filter that is not one we can search by: ``field`` names it, ``sentence`` says what to enter."""
+
+    def __init__(self, field: str, sentence: str) -> None:
+        super().__init__(sentence)
+        self.field = field
+        self.sentence = sentence
+
+
 class NotAnswered(JourneyError):
     """Temporal did not answer within the bound; the call changed nothing the caller cannot safely repeat."""
 
@@ -183,6 +193,18 @@ class Started:
 
 
 @dataclass(frozen=True)
+class ImportStarted:
+    """What starting an imported case gave: a journey started, or one its case was imported with before."""
+
+    workflow_id: str
+    #: True when the case was imported before (by an earlier run of the import, or a retry): nothing started.
+    already: bool = False
+    imported_on: date | None = None
+    #: What this row says differently from the import that started the journey, in words (empty: nothing).
+    differs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class JourneySummary:
     case_ref: str
     workflow_id: str
@@ -192,6 +214,10 @@ class JourneySummary:
     next_deadline: datetime | None
     next_deadline_kind: str | None
     overdue: bool
+    #: The lead social worker's staff number and the team holding the case (indexed since the
+    #: "caseload-attributes" patch; None for a journey that has not named them, or has not run since).
+    lead_social_worker: str | None = None
+    team: str | None = None
 
     @property
     def next_due(self) -> date | None:
@@ -246,17 +272,43 @@ _PROFILE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _PIN = re.compile(r"([a-z0-9][a-z0-9-]*)@[A-Za-z0-9._-]+")
 
 
-def list_query(stage: Stage | str | None = None, overdue: bool | None = None, policy: str | None = None) -> str:
-    """The visibility query for journeys at a stage, overdue or not, on a profile (any version) or a pin.
+#: What a case reference search may hold: the start of a case reference (a prefix finds every case it begins).
+_CASE_REF_START = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+#: A staff number, as events hold it (``domain.events.StaffRef``).
+_STAFF_REF = re.compile(r"[A-Z]{1,4}-?[0-9]{3,10}")
 
-    Every value is checked against a closed set or a strict pattern before it is quoted into the query.
+
+def list_query(stage: Stage | str | None = None, overdue: bool | None = None, policy: str | None = None, *,
+               lead_social_worker: str | None = None, team: str | None = None, case_ref: str | None = None) -> str:
+    """The visibility query for journeys at a stage, overdue or not, on a profile (any version) or a pin,
+    held by a lead social worker (a staff number) or a team (its name, exactly), whose case reference
+    begins with ``case_ref``.
+
+    Every value is checked against a closed set or a strict pattern before it is quoted into the query;
+    a team's name, free text, may hold neither double quotes nor backslashes (no team's name can:
+    ``domain.events.TeamName``; Temporal's visibility cannot match them).
     """
     clauses = [LIST_QUERY]
+    if case_ref:
+        if not _CASE_REF_START.fullmatch(case_ref):
+            raise InvalidFilter("case_ref", "Enter a case reference, or its start, in capital letters, digits and "
+                                            "hyphens, like DAR-2026-0042")
+        clauses.append(f'WorkflowId STARTS_WITH "{workflow_id_for(case_ref)}"')
+    if lead_social_worker:
+        if not _STAFF_REF.fullmatch(lead_social_worker):
+            raise InvalidFilter("lead_social_worker", "Enter the lead social worker's staff number, like SW-1042")
+        clauses.append(f'{sa.LEAD_SOCIAL_WORKER.name} = "{lead_social_worker}"')
+    if team:
+        if any(ord(c) < 32 or ord(c) == 127 for c in team) or len(team) > 300:
+            raise InvalidFilter("team", "Enter the team's name on one line, in 300 characters or fewer")
+        if '"' in team or "\\" in team:
+            raise InvalidFilter("team", "Enter the team's name without double quotation marks or backslashes")
+        clauses.append(f'{sa.TEAM.name} = "{team}"')
     if stage:
         try:
             clauses.append(f'{sa.STAGE.name} = "{Stage(stage).value}"')
         except ValueError:
-            raise JourneyError(f"no stage {stage!r}; stages: {', '.join(s.value for s in Stage)}") from None
+            raise InvalidFilter("stage", f"no stage {stage!r}; stages: {', '.join(s.value for s in Stage)}") from None
     if overdue is True:
         clauses.append(f"{sa.OVERDUE.name} = true")
     elif overdue is False:
@@ -266,7 +318,8 @@ def list_query(stage: Stage | str | None = None, overdue: bool | None = None, po
         pinned = _PIN.fullmatch(policy)
         profile_id = pinned.group(1) if pinned else policy
         if not (pinned or _PROFILE_ID.fullmatch(policy)) or profile_id not in profile_ids():
-            raise JourneyError(f"no policy profile {policy!r}; known: {', '.join(profile_ids())} (or id@version)")
+            raise InvalidFilter("policy", f"no policy profile {policy!r}; known: {', '.join(profile_ids())} "
+                                          "(or id@version)")
         # A journey keeps the version it started on, so a profile id matches all its versions.
         clauses.append(f'{sa.POLICY.name} = "{policy}"' if pinned else f'{sa.POLICY.name} STARTS_WITH "{policy}@"')
     return " AND ".join(clauses)
@@ -375,24 +428,9 @@ class Journeys:
             raise EventRejected(str(refused)) from None
         workflow_id = workflow_id_for(start.case_ref)
         try:
-            await self._bounded(self.client.start_workflow(
-                ChildProtectionJourney.run,
-                start,
-                id=workflow_id,
-                task_queue=self.task_queue,
-                # A closed journey's case may open again (a new referral); a running one may not start twice.
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(sa.POLICY, profile.pin), SearchAttributePair(sa.STAGE, Stage.AWAITING_SECTION_47.value)]
-                ),
-                static_summary=f"Child protection journey for case {start.case_ref}",
-                static_details=(
-                    f"Policy `{profile.pin}` ({profile.authority}). "
-                    f"Started by the {opening.type.replace('_', ' ')} of {opened_on}."
-                ),
-                rpc_timeout=self.rpc_timeout,
-            ), f"starting the journey for case {start.case_ref}", worker=False)
+            # A closed journey's case may open again (a new referral); a running one may not start twice.
+            await self._start_journey(start, profile, Stage.AWAITING_SECTION_47, WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                                      f"Started by the {opening.type.replace('_', ' ')} of {opened_on}.")
         except WorkflowAlreadyStartedError as err:
             running = await self._opening_of_running(workflow_id, start.case_ref)
             same = running is not None and running.resolve_profile().id == profile.id and (
@@ -406,6 +444,59 @@ class Journeys:
                 message += f"; it opened with event {opening.event_id}, which said something else"
             raise JourneyExists(message) from err
         return Started(workflow_id)
+
+    async def start_imported(self, case_ref: str, policy_id: str, imported: ImportedPlan, *,
+                             by: str | None = None) -> ImportStarted:
+        """Start the journey of a case already on a plan, mid-stream, from an import's row (``domain.imports``).
+
+        One journey per case, ever: a case whose journey was imported before (running or closed since)
+        is answered ``already`` (with what this row says differently, if anything) and nothing starts; a
+        case with a journey that was not imported is refused (:class:`JourneyExists`). A retried start is
+        answered the same way, so it is idempotent.
+        """
+        imported = recorded_as(imported, by)
+        profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
+        start = JourneyStart(case_ref=case_ref, **released.pinned(profile), imported=imported)
+        today = london_date(await self.clock())
+        if imported.imported_on > today:
+            raise EventRejected(f"the import is dated {imported.imported_on}, in the future (today is {today})")
+        workflow_id = workflow_id_for(start.case_ref)
+        try:
+            # A case is imported once: a journey it had here before, open or closed, is never started again.
+            await self._start_journey(start, profile, Stage.ON_PLAN, WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                                      f"Imported on {imported.imported_on}, on a plan since {imported.plan_started_on}.")
+        except WorkflowAlreadyStartedError as err:
+            before = await self._opening_of_running(workflow_id, start.case_ref)
+            if before is None or before.imported is None:
+                status = await self._status(start.case_ref)
+                how = ("is already running" if status is WorkflowExecutionStatus.RUNNING
+                       else "was kept here before (it has closed)")
+                raise JourneyExists(f"a journey for case {start.case_ref} {how} and was not imported: "
+                                    "this row is not imported over it") from err
+            differs = imports.differences(before.imported, imported)
+            if before.resolve_profile().id != profile.id:
+                differs.insert(0, f"policy {profile.id}, not {before.resolve_profile().id}")
+            return ImportStarted(workflow_id, already=True, imported_on=before.imported.imported_on,
+                                 differs=tuple(differs))
+        return ImportStarted(workflow_id)
+
+    async def _start_journey(self, start: JourneyStart, profile, stage: Stage, reuse: WorkflowIDReusePolicy,
+                             how: str) -> None:
+        """Start a case's journey (``WorkflowAlreadyStartedError`` when its id is taken), described for the Temporal UI."""
+        await self._bounded(self.client.start_workflow(
+            ChildProtectionJourney.run,
+            start,
+            id=workflow_id_for(start.case_ref),
+            task_queue=self.task_queue,
+            id_reuse_policy=reuse,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(sa.POLICY, profile.pin), SearchAttributePair(sa.STAGE, stage.value)]
+            ),
+            static_summary=f"Child protection journey for case {start.case_ref}",
+            static_details=f"Policy `{profile.pin}` ({profile.authority}). {how}",
+            rpc_timeout=self.rpc_timeout,
+        ), f"starting the journey for case {start.case_ref}", worker=False)
 
     async def _opening_of_running(self, workflow_id: str, case_ref: str) -> JourneyStart | None:
         """What the running journey was started with, read from its history so that no worker is needed.
@@ -533,18 +624,22 @@ class Journeys:
         stage: Stage | str | None = None,
         overdue: bool | None = None,
         policy: str | None = None,
+        lead_social_worker: str | None = None,
+        team: str | None = None,
+        case_ref: str | None = None,
         page_size: int = 100,
         page_token: str | None = None,
     ) -> JourneyPage:
-        """One page of journeys, one row each (its latest run), filtered by stage, overdue and policy.
+        """One page of journeys, one row each (its latest run), filtered by stage, overdue, policy, lead
+        social worker and team, and by the start of the case reference (see :func:`list_query`).
 
         There is no cap beyond the page: follow ``next_page_token`` until it is ``None``.
         """
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise JourneyError(f"page size must be from 1 to {MAX_PAGE_SIZE}, not {page_size}")
+        query = list_query(stage, overdue, policy, lead_social_worker=lead_social_worker, team=team, case_ref=case_ref)
         pages = self.client.list_workflows(
-            list_query(stage, overdue, policy), page_size=page_size, next_page_token=_decode_token(page_token),
-            rpc_timeout=self.rpc_timeout,
+            query, page_size=page_size, next_page_token=_decode_token(page_token), rpc_timeout=self.rpc_timeout,
         )
         try:
             await self._bounded(pages.fetch_next_page(), "listing journeys", worker=False)
@@ -565,6 +660,8 @@ class Journeys:
                     next_deadline=attrs.get(sa.NEXT_DEADLINE),
                     next_deadline_kind=attrs.get(sa.NEXT_DEADLINE_KIND),
                     overdue=bool(attrs.get(sa.OVERDUE)),
+                    lead_social_worker=attrs.get(sa.LEAD_SOCIAL_WORKER),
+                    team=attrs.get(sa.TEAM),
                 )
             )
         return JourneyPage(rows, _encode_token(pages.next_page_token))

@@ -20,7 +20,9 @@ Choices the documents do not make (each noted in ``NOTES`` and the README's tabl
 * An administrator manages accounts and keys and reads the audit log, and may read cases (to see
   who looked at one) but changes none: the person who can make accounts and read the access log
   should not also be able to record a child's decisions under a practitioner's name. A council that
-  wants one person to do both gives that account both roles.
+  wants one person to do both gives that account both roles. Importing open cases when a council moves
+  to this system is the exception: it brings the case system's facts in under the importer's own staff
+  number, and records no practitioner's decision.
 * The command line talks to Temporal directly, so whoever runs it can do anything; it still acts as a
   named staff number and is recorded like anyone else (``starter.cli``), but the table is not
   consulted there: a check a caller can step around would only pretend.
@@ -47,6 +49,7 @@ class Action(StrEnum):
     DECODE_PAYLOADS = "decode_payloads"
     # The journey before a plan
     START_JOURNEY = "start_journey"
+    IMPORT_CASES = "import_cases"
     RECORD_STRATEGY_DISCUSSION = "record_strategy_discussion"
     AGREE_ICPC_DELAY = "agree_icpc_delay"
     DECIDE_NO_CONFERENCE = "decide_no_conference"
@@ -79,6 +82,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.READ_POLICIES: "Read the policies and the deadline calculator",
     Action.DECODE_PAYLOADS: "Read journeys' histories decrypted in the Temporal UI (the codec server)",
     Action.START_JOURNEY: "Start a journey (strategy discussion or transfer in)",
+    Action.IMPORT_CASES: "Import open cases already on a plan (a CSV file), and see an import's progress",
     Action.RECORD_STRATEGY_DISCUSSION: "Record a later strategy discussion or a birth",
     Action.AGREE_ICPC_DELAY: "Agree a late ICPC",
     Action.DECIDE_NO_CONFERENCE: "Decide no conference is needed",
@@ -113,6 +117,7 @@ MAY: dict[Action, frozenset[Role]] = {
     Action.READ_POLICIES: frozenset(Role),
     Action.DECODE_PAYLOADS: frozenset({_SUP}),
     Action.START_JOURNEY: frozenset({_OPS, _LSW, _TM}),
+    Action.IMPORT_CASES: frozenset({_OPS, _ADMIN}),
     Action.RECORD_STRATEGY_DISCUSSION: frozenset({_OPS, _LSW, _TM}),
     Action.AGREE_ICPC_DELAY: frozenset({_TM}),
     Action.DECIDE_NO_CONFERENCE: frozenset({_TM}),
@@ -143,13 +148,15 @@ NOTES: dict[Action, str] = {
     Action.DECODE_PAYLOADS: "the Temporal UI is the supervisors' (its sign-in is assigned to their group); "
                             "everyone else reads a case in the admin tool",
     Action.RECORD_STRATEGY_DISCUSSION: "whoever recorded the opening discussion records a later one",
+    Action.IMPORT_CASES: "moving to this system: the facts come from the case system, not a practitioner's "
+                         "decision, so the administrator setting the service up may run it too",
     Action.RECORD_TASK: "the core assessment and the plan's own work are the lead social worker's",
     Action.ALLOCATE_CASE: "allocation, transfer and ending a plan outside a review are the team manager's decisions",
     Action.RECORD_CONCERN: "also sent by services with a key for these events (a school's absence feed)",
     Action.START_CHALLENGE: "the complaints team (operations staff) or the service manager receives it",
     Action.RECORD_PARTNERSHIP_STAGE: "the Partnership's scrutineer and appeal panel are outside the authority: "
                                      "their business support (operations staff) records their stages",
-    Action.READ_AUDIT_LOG: "administrators investigate access; they may read cases but change none",
+    Action.READ_AUDIT_LOG: "administrators investigate access; they may read cases but change none (an import aside)",
     Action.ENQUIRE_REGISTER: "the professions Staffordshire's procedure lists (58); the enquirer's profession is recorded with the enquiry",
     Action.READ_REGISTER_NOTICES: "the key worker told of an enquiry (Staffordshire procedures, 59-60); managers also see "
                                   "second enquiries about a child not known (61, the designated manager)",

@@ -18,6 +18,10 @@ Complaints, appeals and disagreements about its conferences run as workflows of 
 on a decision that asks for a conference (``challenge_decided``): the next conference booked must
 meet it, and once that conference has decided the challenge is told (``conference_held``).
 
+A case already on a plan when the council moved to this system starts mid-stream from an import's row
+(``JourneyStart.imported``, ``domain.imports``): on its plan from its first task, its deadlines counted
+from the row's last review, visit and core group (``domain.plan.start_imported``).
+
 Journeys that began before the one update were sent each event by its type's name
 (``icpc_held``, ``visit_made``...): those names still reach the same code, through a
 dynamic update that decodes the event by name, so their histories replay.
@@ -92,7 +96,8 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
                 workflow.continue_as_new(
                     JourneyStart(case_ref=start.case_ref, **pinned(self._profile),
                                  strategy_discussion=start.strategy_discussion, transfer_in=start.transfer_in,
-                                 icpc_to_be_held=start.icpc_to_be_held, carried=plan.carry_forward(self._state))
+                                 icpc_to_be_held=start.icpc_to_be_held, imported=start.imported,
+                                 carried=plan.carry_forward(self._state))
                 )
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -58,6 +58,10 @@ NOTIFY_TIMEOUT = timedelta(minutes=2)
 NOTIFY_HEARTBEAT = timedelta(seconds=20)
 #: Effects are queued in the state and carried out by the main loop (see the module's doc).
 OUTBOX_PATCH = "outbox"
+#: Since this patch a workflow indexes as its next deadline the nearest one not yet met, an overdue one
+#: first (before, an overdue deadline left the index, so the caseload read "none open" for an overdue
+#: case), and a journey indexes its lead social worker's staff number and its team for the caseload.
+CASELOAD_PATCH = "caseload-attributes"
 
 
 class EventRejected(ApplicationError):
@@ -71,8 +75,10 @@ class DeadlineKeeping:
     _kind_of_workflow = "journey"
 
     def _start_keeping(self) -> None:
-        """Called from ``__init__``: whether this run queues its effects (every run since the patch)."""
+        """Called from ``__init__``: whether this run queues its effects, and what it indexes for the caseload
+        (every run since each patch)."""
         self._outbox_on = workflow.patched(OUTBOX_PATCH)
+        self._caseload_on = workflow.patched(CASELOAD_PATCH)
 
     async def _keep_until(self, ended) -> None:
         """Carry out effects and wait for the next event or deadline until ``ended()``, then finish."""
@@ -327,7 +333,7 @@ class DeadlineKeeping:
     def _publish(self) -> None:
         """Show the deadline table in the UI and index the next deadline for search."""
         state = self._state
-        upcoming = state.next_open()
+        upcoming = _next_to_meet(state.deadlines) if self._caseload_on else state.next_open()
         overdue = any(row.status is DeadlineStatus.OVERDUE for row in state.deadlines)
         index = {
             sa.STAGE: state.stage.value,
@@ -336,6 +342,8 @@ class DeadlineKeeping:
             sa.NEXT_DEADLINE: end_of_day(upcoming.alarm_date) if upcoming else None,
             sa.NEXT_DEADLINE_KIND: upcoming.kind if upcoming else None,
         }
+        if self._caseload_on:
+            index.update(self._holders_index())
         changed = [
             key.value_set(value) if value is not None else key.value_unset()
             for key, value in index.items()
@@ -350,6 +358,23 @@ class DeadlineKeeping:
             status = row.status.value + (f", agreed delay to {row.agreed_target}" if row.agreed_target else "")
             lines.append(f"| {row.label} | {row.due} | {status} | {row.reason} |")
         workflow.set_current_details("\n".join(lines))
+
+    def _holders_index(self) -> dict:
+        """Who holds the case, for the caseload's filters: only a journey's state names them. Nothing is
+        indexed until there is something to index (an unset of an attribute never set would be a wasted
+        event in a history that may run for years)."""
+        index = {}
+        for key, attribute in ((sa.LEAD_SOCIAL_WORKER, "lead_social_worker"), (sa.TEAM, "team")):
+            value = getattr(self._state, attribute, None)
+            if value is not None or key.name in self._indexed:
+                index[key] = value
+        return index
+
+
+def _next_to_meet(deadlines: list[Deadline]) -> Deadline | None:
+    """The deadline a case must meet next: an overdue one first (it is still to be met), then the nearest open."""
+    waiting = [row for row in deadlines if row.status in (DeadlineStatus.OVERDUE, DeadlineStatus.OPEN)]
+    return min(waiting, key=lambda row: (row.status is not DeadlineStatus.OVERDUE, row.alarm_date), default=None)
 
 
 def _cause(err: FailureError) -> str:

@@ -1,7 +1,9 @@
 """Search attributes a supervisor filters journeys by in the Temporal UI.
 
 None holds personal data: the stage, the policy, the next deadline and whether
-one has passed. Registered by ``cpj up`` (dev server flags) and by the tests.
+one has passed, the lead social worker's staff number (never a name) and the team
+that holds the case. Registered by ``cpj up`` (dev server flags), by ``cpj temporal
+register-search-attributes`` and by the tests.
 """
 
 from temporalio.common import SearchAttributeKey
@@ -14,8 +16,12 @@ OVERDUE = SearchAttributeKey.for_bool("CpjOverdue")
 #: The case a complaint or disagreement is about (a case reference, never a name): a supervisor finds
 #: a child's open challenges with ``WorkflowType = "ComplaintWorkflow" AND CpjCase = "..."``.
 CASE = SearchAttributeKey.for_keyword("CpjCase")
+#: Who holds a journey, for the caseload's filters: the lead social worker's staff number and the team,
+#: as the authority names it. Set by journeys since the "caseload-attributes" patch (workflows.keeping).
+LEAD_SOCIAL_WORKER = SearchAttributeKey.for_keyword("CpjLeadSocialWorker")
+TEAM = SearchAttributeKey.for_keyword("CpjTeam")
 
-ALL = (STAGE, POLICY, NEXT_DEADLINE, NEXT_DEADLINE_KIND, OVERDUE, CASE)
+ALL = (STAGE, POLICY, NEXT_DEADLINE, NEXT_DEADLINE_KIND, OVERDUE, CASE, LEAD_SOCIAL_WORKER, TEAM)
 
 
 def dev_server_flags() -> list[str]:

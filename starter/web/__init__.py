@@ -17,18 +17,24 @@ from collections.abc import Callable
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from starter.accounts import IdentityStore
 from starter.web.admin import admin_router
+from starter.web.caseload import caseload_router
 from starter.web.codec import add_codec_server
 from starter.web.api import api_router
 from starter.web.connection import JourneysFactory, shared_journeys
+from starter.web.docs import add_api_docs
+from starter.web.event_pages import event_pages_router
 from starter.web.errors import ApiJSONResponse, BodyLimit, add_error_handlers, error_page
 from starter.web.identity import CsrfRefused, ForgetsTheLastRequest, NotSignedIn, is_api_path, signed_in
 from starter.web.security import SecurityHeaders, secure_cookies_from_env
 from starter.web.sign_in import OidcSettings, sign_in_router
 from starter.web.register import register_router
+from starter.web.imports import imports_router
+from starter.web.templating import STATIC
 
 
 def create_app(
@@ -51,6 +57,8 @@ def create_app(
         title="cp-journeys",
         description="Child protection case journeys: the service API (/api) and the admin tool (/).",
         version="0.1.0",
+        # Our own /docs instead (starter.web.docs): FastAPI's loads Swagger UI from a CDN.
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
     )
     add_error_handlers(app)
     add_sign_in_handlers(app)
@@ -64,12 +72,19 @@ def create_app(
     app.add_middleware(ForgetsTheLastRequest)
     # Outermost: every response carries them, a refusal by the body limit included.
     app.add_middleware(SecurityHeaders, hsts=secure)
+    # GOV.UK Frontend and our few additions: public, so the sign-in page is styled too.
+    app.mount("/assets", StaticFiles(directory=STATIC), name="assets")
+    add_api_docs(app)
     app.include_router(sign_in_router(oidc, secure_cookies=secure))
     # Every route that shows or changes a case needs someone signed in (the permissions add the roles).
     signed_in_first = [Depends(signed_in)]
     app.include_router(api_router(journeys), dependencies=signed_in_first)
+    app.include_router(caseload_router(journeys), dependencies=signed_in_first)
+    # Before the admin router: /journeys/new is a page of its own, not a case reference.
+    app.include_router(event_pages_router(journeys), dependencies=signed_in_first)
     app.include_router(admin_router(journeys), dependencies=signed_in_first)
     app.include_router(register_router(journeys), dependencies=signed_in_first)
+    app.include_router(imports_router(journeys), dependencies=signed_in_first)
     add_codec_server(app)  # the Temporal UI's codec server: its own sign-in check and CORS (starter.web.codec)
     return app
 

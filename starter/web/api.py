@@ -24,7 +24,6 @@ Whoever sends an event is written into it (``recorded_by``) from the key or sess
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -51,6 +50,9 @@ from shipped.profiles import PolicyNotFound, load_profile, profile_ids
 from starter.client import Answer, ChallengeSummary, MAX_PAGE_SIZE, JourneySummary, WorkerUnavailable
 from starter.identity import Actor
 from starter.permissions import Action, require, require_event
+from starter.web.api_answers import (
+    COMPLAINT, CONFERENCE, DEADLINE, JOURNEY, ON_PLAN, PENDING, RECEIPT, STARTED, SUMMARY, answers, success,
+)
 from starter.web.audit import AuditedRoute
 from starter.web.connection import JourneysFactory
 
@@ -155,20 +157,28 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
     """The JSON routes; ``journeys`` gives the app's :class:`Journeys`."""
     router = APIRouter(route_class=AuditedRoute)
 
-    @router.get("/api/policies", tags=["policies"])
+    @router.get("/api/policies", tags=["policies"], responses=answers(ok={200: success(
+        "every policy profile shipped", [{"id": "birmingham", "version": "2026.2", "authority": "Birmingham"}])}))
     async def api_policies(actor: PolicyReader) -> list[dict]:
         return [
             {"id": p.id, "version": p.version, "authority": p.authority}
             for p in (load_profile(pid) for pid in profile_ids())
         ]
 
-    @router.get("/api/policies/{policy_id}", tags=["policies"])
+    @router.get("/api/policies/{policy_id}", tags=["policies"], responses=answers(404, 422, ok={200: success(
+        "the profile, its rules resolved (each with the document and section it comes from)",
+        {"id": "birmingham", "version": "2026.2", "authority": "Birmingham", "extends": "working-together-2023",
+         "rules": {"icpc_within": {"amount": 15, "unit": "working_days", "direction": "after"}}})},
+        saying={404: "no policy profile 'nowhere'; known: birmingham, darlington, staffordshire"}))
     async def api_policy(policy_id: str, actor: PolicyReader) -> dict:
         if policy_id not in profile_ids():
             raise PolicyNotFound(f"no policy profile {policy_id!r}; known: {', '.join(profile_ids())}")
         return load_profile(policy_id).model_dump(mode="json")
 
-    @router.get("/api/deadlines", tags=["policies"])
+    @router.get("/api/deadlines", tags=["policies"], responses=answers(404, 422, ok={200: success(
+        "the ICPC's deadline and why", {**{k: DEADLINE[k] for k in ("kind", "rule", "due", "reason")},
+                                        "policy": "birmingham@2026.2"})},
+        saying={404: "no policy profile 'nowhere'; known: birmingham, darlington, staffordshire"}))
     async def api_deadlines(
         policy: Annotated[str, Query(description="policy profile id")],
         strategy_discussion: Annotated[Day, Query(description="day of the discussion that initiated the s47 (ISO)")],
@@ -181,9 +191,13 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         return {"kind": deadline.kind, "rule": deadline.rule, "due": deadline.due.isoformat(),
                 "reason": deadline.reason, "policy": profile.pin}
 
-    @router.post("/api/journeys", status_code=201, tags=["journeys"],
-                 responses={200: {"description": "a retried start: the journey it started is running"},
-                            202: {"description": "started; the worker has not answered yet: poll the Location"}})
+    @router.post("/api/journeys", status_code=201, tags=["journeys"], responses=answers(404, 409, 503, body=True, ok={
+        201: success("started: the journey's state", STARTED),
+        200: success("a retried start (the same opening): the journey it started is running",
+                     {**STARTED, "resend": True}),
+        202: success("started; the worker has not answered yet: poll the Location",
+                     {**STARTED, "state": None, "poll": "/api/journeys/CASE-0042"})},
+        saying={404: "no policy profile 'nowhere'; known: birmingham, darlington, staffordshire"}))
     async def api_start(body: StartJourney, response: Response, actor: Starter) -> dict:
         """Start a journey; sending the same opening again (same event id) is answered, not refused."""
         if body.policy not in profile_ids():
@@ -194,7 +208,9 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         return await started_answer(started, response, lambda: j.state(body.case_ref),
                                     f"/api/journeys/{quote(body.case_ref, safe='')}")
 
-    @router.get("/api/journeys", tags=["journeys"])
+    @router.get("/api/journeys", tags=["journeys"], responses=answers(400, 422, 503, ok={200: success(
+        "one page of journeys, and the next page's token (null on the last)",
+        {"journeys": [SUMMARY], "next_page_token": None})}))
     async def api_list(
         stage: Annotated[Stage | None, Query(description="only journeys at this stage")] = None,
         overdue: Annotated[bool | None, Query(description="only journeys with (true) or without (false) a deadline passed")] = None,
@@ -208,34 +224,56 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
                                              page_token=page_token)
         return {"journeys": [summary_json(row) for row in page.journeys], "next_page_token": page.next_page_token}
 
-    @router.get("/api/journeys/{case_ref}", tags=["journeys"])
+    @router.get("/api/journeys/{case_ref}", tags=["journeys"],
+                responses=answers(404, 422, 503, ok={200: success("the journey's state", JOURNEY)}))
     async def api_state(case_ref: CaseRefPath, actor: Reader) -> dict:
         return (await (await journeys()).state(case_ref)).model_dump(mode="json")
 
-    @router.post("/api/journeys/{case_ref}/events", tags=["journeys"])
+    @router.post("/api/journeys/{case_ref}/events", tags=["journeys"], responses=answers(404, 409, 503, body=True, ok={
+        200: success("recorded (or a resend: \"resend\": true): the journey's state after it, with the receipt",
+                     {**ON_PLAN, "receipt": RECEIPT}),
+        202: success("sent, not yet answered: the worker is not answering; send it again with the same event id",
+                     {"detail": PENDING})},
+        saying={409: "Held on 2026-10-30 is before the last strategy discussion (2026-11-02)"}))
     async def api_send(case_ref: CaseRefPath, event: Annotated[JourneyEvent, Body(openapi_examples=EVENT_EXAMPLES)],
                        actor: Recorder) -> dict:
         """The journey's state after the event, with its ``receipt`` (``resend``: sent before, changed nothing)."""
         return answer_json(await (await journeys()).send_event(case_ref, event, by=actor.recorded_as))
 
-    @router.post("/api/journeys/{case_ref}/feed", status_code=202, tags=["journeys"])
+    @router.post("/api/journeys/{case_ref}/feed", status_code=202, tags=["journeys"],
+                 responses=answers(404, 409, 503, body=True, ok={202: success(
+                     "accepted for the journey (one that does not fit is recorded there as refused)",
+                     {"accepted": "absence-2026-11-04-1"})},
+                     saying={409: "IcpcHeld is not a feed event; send it as an event instead"}))
     async def api_feed(case_ref: CaseRefPath, event: Annotated[FeedEvent, Body(openapi_examples=FEED_EXAMPLES)],
                        actor: Feeder) -> dict:
         """Fire-and-forget: accepted for the journey; one that does not fit is recorded there as refused."""
         await (await journeys()).feed(case_ref, event, by=actor.recorded_as)
         return {"accepted": event.event_id}
 
-    @router.get("/api/journeys/{case_ref}/complaints", tags=["complaints"])
+    @router.get("/api/journeys/{case_ref}/complaints", tags=["complaints"], responses=answers(404, 422, 503, ok={
+        200: success("the case's complaints and disagreements, open and closed", {"complaints": [
+            {"complaint_ref": "CMP-0001", "stage": "informal_resolution", "kind": "complaint",
+             "about": "a complaint about the conference's process", "opened_on": "2026-12-01", "outcome": None,
+             "closed_on": None, "status": "RUNNING", "next_deadline": "2026-12-15T23:59:59Z",
+             "next_deadline_kind": "complaint_response", "overdue": False, "next_due": "2026-12-15",
+             "open": True}]})}))
     async def api_case_complaints(case_ref: CaseRefPath, actor: Reader) -> dict:
         """The case's complaints and disagreements, open and closed, one row each."""
         rows = await (await journeys()).complaints_of(case_ref)
         return {"complaints": [challenge_json(row) for row in rows]}
 
     @router.post("/api/complaints", status_code=201, tags=["complaints"],
-                 responses={200: {"description": "a retried start: the complaint it started exists"},
-                            202: {"description": "started; the worker has not answered yet: poll the Location"},
-                            409: {"description": "refused by the authority's procedure (the reason), or the "
-                                                 "reference already used"}})
+                 responses=answers(404, 409, 503, body=True, ok={
+                     201: success("started: the complaint's state",
+                                  {"workflow_id": "cpj-complaint-CMP-0001", "resend": False, "state": COMPLAINT}),
+                     200: success("a retried start: the complaint it started exists",
+                                  {"workflow_id": "cpj-complaint-CMP-0001", "resend": True, "state": COMPLAINT}),
+                     202: success("started; the worker has not answered yet: poll the Location",
+                                  {"workflow_id": "cpj-complaint-CMP-0001", "resend": False, "state": None,
+                                   "poll": "/api/complaints/CMP-0001"})},
+                     saying={409: "a complaint about one agency's own service goes to that agency's complaints "
+                                  "procedure, not this one"}))
     async def api_start_complaint(
         body: Annotated[StartComplaint, Body(openapi_examples=START_COMPLAINT_EXAMPLES)], response: Response,
         actor: ChallengeStarter,
@@ -247,11 +285,18 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         return await started_answer(started, response, lambda: j.complaint(body.complaint_ref),
                                     f"/api/complaints/{quote(body.complaint_ref, safe='')}")
 
-    @router.get("/api/complaints/{complaint_ref}", tags=["complaints"])
+    @router.get("/api/complaints/{complaint_ref}", tags=["complaints"], responses=answers(
+        404, 422, 503, ok={200: success("the complaint's state", COMPLAINT)}, saying={404: "no complaint CMP-0001"}))
     async def api_complaint(complaint_ref: ComplaintRefPath, actor: Reader) -> dict:
         return (await (await journeys()).complaint(complaint_ref)).model_dump(mode="json")
 
-    @router.post("/api/complaints/{complaint_ref}/events", tags=["complaints"])
+    @router.post("/api/complaints/{complaint_ref}/events", tags=["complaints"],
+                 responses=answers(404, 409, 503, body=True, ok={
+                     200: success("recorded (or a resend): the complaint's state after it, with the receipt",
+                                  {**COMPLAINT, "receipt": {"event_id": "ack-1", "type": "receipt_acknowledged",
+                                                            "resend": False, "stage": "informal_resolution"}}),
+                     202: success("sent, not yet answered: send it again with the same event id", {"detail": PENDING})},
+                     saying={404: "no complaint CMP-0001"}))
     async def api_complaint_event(
         complaint_ref: ComplaintRefPath,
         event: Annotated[ComplaintEvent, Body(openapi_examples=COMPLAINT_EVENT_EXAMPLES)],
@@ -261,11 +306,19 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         an event that does not fit the complaint's stage is refused (409) with the reason."""
         return answer_json(await (await journeys()).send_complaint_event(complaint_ref, event, by=actor.recorded_as))
 
-    @router.get("/api/conferences/{conference_ref}", tags=["conferences"])
+    @router.get("/api/conferences/{conference_ref}", tags=["conferences"], responses=answers(
+        404, 422, 503, ok={200: success("the conference's state", CONFERENCE)},
+        saying={404: "no conference ICPC-0200"}))
     async def api_conference(conference_ref: ConferenceRefPath, actor: Reader) -> dict:
         return (await (await journeys()).conference(conference_ref)).model_dump(mode="json")
 
-    @router.post("/api/conferences/{conference_ref}/events", tags=["conferences"])
+    @router.post("/api/conferences/{conference_ref}/events", tags=["conferences"],
+                 responses=answers(404, 409, 503, body=True, ok={
+                     200: success("recorded (or a resend): the conference's state after it, with the receipt",
+                                  {**CONFERENCE, "receipt": {"event_id": "invite-1", "type": "invitation_sent",
+                                                             "resend": False, "stage": "convening"}}),
+                     202: success("sent, not yet answered: send it again with the same event id", {"detail": PENDING})},
+                     saying={404: "no open conference ICPC-0200"}))
     async def api_conference_event(conference_ref: ConferenceRefPath, event: Annotated[ConferenceEvent, Body()],
                                    actor: ConferenceRecorder) -> dict:
         """One conference event (invitations, reports, exclusion, split, the meeting, amendments)."""

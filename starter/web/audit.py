@@ -16,20 +16,27 @@ Routes::
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from activities.db import AuditEntry
+from domain.events import CONFERENCE_REF_PATTERN, CaseRef
 from starter.audit import AuditLog, looked_at_by, what_of
 from starter.identity import Actor
-from starter.permissions import Action, NotAllowed, allowed, require
+from starter.permissions import ACTION_WORDS, Action, NotAllowed, allowed, require
+from starter.web.api_answers import answers, success
 from starter.web.connection import JourneysFactory
-from starter.web.markup import e, page
+from starter.web.templating import render
 
 log = logging.getLogger("cpj.web.audit")
 
@@ -75,34 +82,86 @@ async def _write(request: Request, status: int | None, outcome: str, action: Act
     params = request.path_params
     # The path's reference, else a start's (read from its body by the permission check), else the query's
     # (opening a case by its reference, one case's audit rows).
-    case_ref = (params.get("case_ref") or getattr(request.state, "audit_case_ref", None)
-                or request.query_params.get("case_ref", "").strip().upper()[:64] or None)
-    subject_ref = params.get("conference_ref") or params.get("complaint_ref") or getattr(
-        request.state, "audit_subject_ref", None)
+    case_ref = _reference(params.get("case_ref") or getattr(request.state, "audit_case_ref", None)
+                          or request.query_params.get("case_ref", "").strip().upper()[:64], CASE_REF)
+    subject_ref = _reference(params.get("conference_ref") or params.get("complaint_ref") or getattr(
+        request.state, "audit_subject_ref", None), SUBJECT_REF)
     await run_in_threadpool(
         audit_log_of(request.app).write, actor, action, what_of(action, getattr(request.state, "event_type", None)),
         via="api" if request.url.path.startswith("/api/") else "page", case_ref=case_ref, subject_ref=subject_ref,
         outcome=outcome, status=status, client_address=request.client.host if request.client else None)
 
 
-def entries_table(entries: list[AuditEntry], with_case: bool = True) -> str:
-    if not entries:
-        return '<p class="muted">Nothing recorded yet.</p>'
-    head = ["When (UTC)", "Who", "What", *(["Case"] if with_case else []), "Conference or complaint", "Outcome",
-            "From"]
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{e(str(cell) if cell is not None else '')}</td>" for cell in [
-            entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, f"{entry.what} ({entry.action}, {entry.via})",
-            *([entry.case_ref] if with_case else []), entry.subject_ref, entry.outcome, entry.client_address])
-        + "</tr>" for entry in entries)
-    cols = "".join(f'<th scope="col">{e(h)}</th>' for h in head)
-    return f"<table><thead><tr>{cols}</tr></thead><tbody>{rows}</tbody></table>"
+CASE_REF: TypeAdapter = TypeAdapter(CaseRef)
+SUBJECT_REF = re.compile(CONFERENCE_REF_PATTERN)
 
 
-def looked_at_section(case_ref: str, entries: list[AuditEntry], shown: int = 20) -> str:
-    """The journey page's "who has looked at this case", for administrators: the newest rows and a link to all."""
-    more = f'<p><a href="/audit/cases/{e(case_ref)}">Everything recorded about this case</a></p>'
-    return f"<h2>Who has looked at this case</h2>{entries_table(entries[:shown], with_case=False)}{more}"
+def _reference(value: str | None, shape: TypeAdapter | re.Pattern[str]) -> str | None:
+    """A reference as the log keeps it, or None for what is not one: a refused form's or a search's "case
+    reference" may be a name someone typed, which must not be kept."""
+    if not value:
+        return None
+    if isinstance(shape, re.Pattern):
+        return value if shape.fullmatch(value) else None
+    try:
+        return shape.validate_python(value)
+    except ValidationError:
+        return None
+
+
+#: What the log calls what was done, in words (anything else is an event, by its title, or an action, by the table's).
+WHAT_WORDS = {"view": "Looked at", "list": "Listed the caseload", "view audit log": "Read the audit log"}
+VIA_WORDS = {"page": "the admin tool", "api": "the API"}
+LONDON = ZoneInfo("Europe/London")
+
+
+def _event_titles() -> dict[str, str]:
+    from domain.complaints import COMPLAINT_EVENT_TYPES
+    from domain.conference import CONFERENCE_EVENTS
+    from domain.events import EVENT_TYPES, FEED_EVENTS
+
+    models = [*EVENT_TYPES.values(), *FEED_EVENTS, *CONFERENCE_EVENTS, *COMPLAINT_EVENT_TYPES.values()]
+    return {model.model_fields["type"].default: getattr(model, "title", None) or model.__name__ for model in models}
+
+
+EVENT_TITLES = _event_titles()
+
+
+def what_words(entry: AuditEntry) -> str:
+    """What the row says was done, as people say it ("Looked at", an event's title), never an enum value."""
+    if entry.what in WHAT_WORDS:
+        return WHAT_WORDS[entry.what]
+    if entry.what in EVENT_TITLES:
+        return EVENT_TITLES[entry.what]
+    try:
+        return ACTION_WORDS[Action(entry.action)]
+    except (ValueError, KeyError):
+        return entry.what.replace("_", " ").capitalize()
+
+
+def outcome_words(entry: AuditEntry) -> str:
+    if entry.outcome == "done":
+        return "Done"
+    if entry.outcome == "refused":
+        return "Refused: not theirs to do"
+    return "Failed" + (f" ({entry.status})" if entry.status else "")
+
+
+def london_time(at: datetime) -> str:
+    """When, as people in the UK read it: 24 November 2026, 09:12:03 (UK time, summer time included)."""
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LONDON)
+    return f"{at.day} {at:%B %Y, %H:%M:%S}"
+
+
+def entries_context(entries: list[AuditEntry], with_case: bool = True) -> dict[str, Any]:
+    """The audit table's head and rows (``audit_entries.html``), in words."""
+    head = ["When (UK time)", "Who", "What", "Through", *(["Case"] if with_case else []), "Conference or complaint",
+            "Outcome", "From"]
+    rows = [[{"text": cell or ""} for cell in (
+        london_time(entry.at), entry.actor, what_words(entry), VIA_WORDS.get(entry.via, entry.via),
+        *([entry.case_ref] if with_case else []), entry.subject_ref, outcome_words(entry), entry.client_address)]
+        for entry in entries]
+    return {"head": [{"text": h} for h in head], "rows": rows}
 
 
 def case_subjects(state: Any) -> list[str]:
@@ -113,12 +172,12 @@ def case_subjects(state: Any) -> list[str]:
     return [ref for ref in refs if isinstance(ref, str)]
 
 
-async def looked_at_for(request: Request, actor: Actor, state: Any) -> str:
-    """The section for the journey page: empty unless the actor may read the audit log."""
+async def looked_at_for(request: Request, actor: Actor, state: Any) -> list[AuditEntry] | None:
+    """Who has done and looked at what on the case, its conferences and complaints, newest first, for the
+    journey page (``journey.html`` shows the newest few): None unless the actor may read the audit log."""
     if not allowed(actor, Action.READ_AUDIT_LOG):
-        return ""
-    entries = await run_in_threadpool(audit_log_of(request.app).of_case, state.case_ref, case_subjects(state))
-    return looked_at_section(state.case_ref, entries)
+        return None
+    return await run_in_threadpool(audit_log_of(request.app).of_case, state.case_ref, case_subjects(state))
 
 
 def audit_router(journeys: JourneysFactory) -> APIRouter:
@@ -136,24 +195,27 @@ def audit_router(journeys: JourneysFactory) -> APIRouter:
     @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
     async def latest(request: Request, actor: Reader, staff_ref: str = "") -> HTMLResponse:
         entries = await run_in_threadpool(audit_log_of(request.app).latest, 200, staff_ref.strip() or None)
-        form = ('<form method="get" action="/audit"><div class="field"><label for="staff_ref">Staff number (or '
-                f'service:name)</label><input id="staff_ref" name="staff_ref" value="{e(staff_ref)}"></div>'
-                '<button type="submit">Show</button></form>'
-                '<form method="get" action="/journeys"><div class="field"><label for="case_ref">Case reference'
-                '</label><input id="case_ref" name="case_ref"></div><button type="submit">Open the case</button></form>')
-        return page("Audit log", f"<h1>Audit log</h1><p class=\"muted\">The newest 200 rows: every change and every "
-                                 f"view of a case, append-only.</p>{form}{entries_table(entries)}")
+        return render("audit_log.html", title="Audit log", staff_ref=staff_ref, **entries_context(entries))
+
+    @router.get("/audit/cases", include_in_schema=False)
+    async def find_case(actor: Reader, case_ref: str = "") -> Response:
+        """The audit page's "everything about one case" form: to that case's rows."""
+        wanted = case_ref.strip().upper()
+        if not wanted:
+            return RedirectResponse("/audit", status_code=303)
+        return RedirectResponse(f"/audit/cases/{quote(wanted, safe='')}", status_code=303)
 
     @router.get("/audit/cases/{case_ref}", response_class=HTMLResponse, include_in_schema=False)
     async def of_case(request: Request, case_ref: str, actor: Reader) -> HTMLResponse:
         entries = await run_in_threadpool(audit_log_of(request.app).of_case, case_ref, await subjects(case_ref))
-        return page(f"Who has looked at case {case_ref}",
-                    f'<p><a href="/journeys/{e(case_ref)}">Case {e(case_ref)}</a></p>'
-                    f"<h1>Who has looked at case {e(case_ref)}</h1>"
-                    '<p class="muted">Every change and every view of the case, its conferences and its complaints, '
-                    f"newest first.</p>{entries_table(entries, with_case=False)}")
+        return render("audit_case.html", title=f"Who has looked at case {case_ref}", case_ref=case_ref,
+                      **entries_context(entries, with_case=False))
 
-    @router.get("/api/audit", tags=["audit"])
+    @router.get("/api/audit", tags=["audit"], responses=answers(422, ok={200: success(
+        "the rows, newest first", {"entries": [
+            {"at": "2026-11-24T09:12:03+00:00", "actor": "SW-1042", "actor_kind": "person", "action": "read_case",
+             "what": "view", "case_ref": "CASE-0042", "subject_ref": None, "outcome": "done", "status": 200,
+             "via": "page", "client_address": "10.0.4.17"}]})}))
     async def api_audit(request: Request, actor: Reader,
                         case_ref: Annotated[str | None, Query(description="one case's rows")] = None) -> dict:
         """The audit log's newest rows, or one case's (with its conferences and complaints): administrators only."""

@@ -27,7 +27,7 @@ from shipped.profiles import PolicyNotFound
 from starter.client import EventPending, EventRejected, JourneyError, JourneyExists, JourneyNotFound, NotAnswered
 from starter.permissions import NotAllowed
 from starter.web.connection import TemporalUnavailable
-from starter.web.markup import alert, e, page
+from starter.web.templating import render
 
 log = logging.getLogger("cpj.web")
 
@@ -60,8 +60,7 @@ class ApiJSONResponse(JSONResponse):
 
 
 def error_page(status_code: int, title: str, message: str) -> HTMLResponse:
-    body = f'<h1>{e(title)}</h1>{alert(message)}<p><a href="/">Back to all journeys</a></p>'
-    return page(title, body, status_code)
+    return render("error.html", status_code, title=title, message=message)
 
 
 def respond(request: Request, status_code: int, message: str, title: str) -> Response:
@@ -94,6 +93,9 @@ def _invalid_response(request: Request, errors: list[dict]) -> Response:
 #: Larger than any event the models allow (the largest, a core group with every list full, is
 #: about 32,000 characters, under 200 KB even if every character is sent as a \uXXXX escape).
 MAX_BODY_BYTES = 256 * 1024
+#: Routes that take a file rather than an event: a council's open cases (about 130 bytes a row, so some
+#: 120,000 rows) in one upload.
+LARGER_BODIES = {"/import": 16 * 1024 * 1024}
 
 
 class BodyLimit:
@@ -111,8 +113,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = LARGER_BODIES.get(scope.get("path", ""), self.limit)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
+        if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send)
             return
         received: list[Message] = []
@@ -123,7 +126,7 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.limit:
+            if size > limit:
                 await self._refuse(scope, receive, send)
                 return
             if not message.get("more_body", False):
@@ -135,7 +138,12 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"the request body is larger than {self.limit // 1024} KiB, more than any event needs"
+        path = scope.get("path", "")
+        if path in LARGER_BODIES:
+            message = (f"the file is larger than {LARGER_BODIES[path] // (1024 * 1024)} MiB: import it in parts, "
+                       "or with the command line (cpj import)")
+        else:
+            message = f"the request body is larger than {self.limit // 1024} KiB, more than any event needs"
         if _is_api_path(scope.get("path", "")):
             response: Response = ApiJSONResponse({"detail": message}, status_code=413)
         else:

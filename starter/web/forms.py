@@ -1,18 +1,17 @@
-"""The admin tool's forms: "Start a journey", and the event forms each stage of a journey offers."""
+"""Which events the admin tool offers a journey, at each stage and now, and what the journey adds to their pages
+(the tasks open, the dates a field must keep to). Each event's page is ``starter.web.event_pages``'s."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 
 from domain.deadlines import KINDS, LONDON, Deadline
 from domain.events import EVENT_TYPES, Task
 from domain.state import JourneyState, Stage
-from shipped.profiles import load_profile, profile_ids
-from starter.web.markup import checkbox, date_input, e, field, select
-from starter.web.model_forms import Override, render
+from starter.web.conference import booking_kinds
+from starter.web.govuk_forms import Override
+from starter.web.labels import day_words
 
 #: The headings a worker looks for the plan's forms under, in this order (each event names its own).
 PLAN_HEADINGS = ("Visits and meetings", "Reviews", "Ending the plan", "Concerns", "People")
@@ -38,26 +37,6 @@ def london_today() -> date:
     return datetime.now(LONDON).date()
 
 
-
-def start_form(values: Mapping[str, Any] | None = None) -> str:
-    values = values or {}
-    policies = [(pid, f"{pid} ({load_profile(pid).authority})") for pid in profile_ids()]
-    initiated = values.get("initiated_section_47", "on") == "on"
-    return f"""
-<form class="start" method="post" action="/journeys">
-<h3 id="start-heading">Start a journey</h3>
-{field("case_ref", "Case reference",
-       f'<input type="text" id="case_ref" name="case_ref" value="{e(values.get("case_ref", ""))}" required '
-       f'autocomplete="off" spellcheck="false" aria-describedby="case_ref-hint">',
-       "The case system's number, e.g. CASE-0042. Never a name.")}
-{field("policy", "Policy", select("policy", "policy", policies, values.get("policy", "")))}
-{field("strategy_discussion", "Strategy discussion held on",
-       date_input("strategy_discussion", "strategy_discussion", values.get("strategy_discussion", london_today().isoformat())))}
-{checkbox("initiated_section_47", "initiated_section_47", "The strategy discussion initiated the section 47 enquiry", initiated)}
-<button type="submit">Start the journey</button>
-</form>"""
-
-
 def open_tasks(state: JourneyState | None) -> list[tuple[Task, Deadline]]:
     """The tasks a worker can mark done now: those with an open (or overdue) deadline."""
     if state is None:
@@ -65,41 +44,33 @@ def open_tasks(state: JourneyState | None) -> list[tuple[Task, Deadline]]:
     return [(task, row) for task in Task if (row := state.open_deadline(task.value)) is not None]
 
 
-def _state_overrides(kind: str, state: JourneyState | None) -> dict[str, Override] | None:
+def offered_now(state: JourneyState) -> list[str]:
+    """The events the admin tool offers a journey now, each on a page of its own (the journey's rules have the
+    last word): its stage's, only the one of missing / found that applies, a task only while one is open, and
+    booking a conference while none is booked and one fits the stage."""
+    skip = {"child_missing"} if state.missing_since else {"child_found"}
+    if not open_tasks(state):
+        skip.add("task_completed")
+    kinds = [kind for kind in EVENTS_AT_STAGE.get(state.stage, ()) if kind not in skip]
+    if state.conference_ref is None and booking_kinds(state):
+        kinds.append("conference_booked")
+    return kinds
+
+
+def state_overrides(kind: str, state: JourneyState | None) -> dict[str, Override] | None:
     """What the journey adds to a form: the tasks open now, the dates a field must keep to."""
     if state is None:
         return None
     if kind == "task_completed":
-        return {"task": Override(options=[(task.value, f"{KINDS[task.value].label} (due {row.due})")
+        return {"task": Override(options=[(task.value, f"{KINDS[task.value].label} (due {day_words(row.due)})")
                                           for task, row in open_tasks(state)],
                                  hint="Only tasks with a deadline still open.")}
+    if kind == "conference_booked":
+        words = EVENT_TYPES[kind].model_fields["kind"].json_schema_extra["x-choices"]
+        return {"kind": Override(options=[(k, words[k]) for k in booking_kinds(state)])}
     if kind == "visit_made" and (due := state.open_deadline("visit")):
-        return {"outcome": Override(hint=f"The next visit is due by {due.due}.")}
+        return {"outcome": Override(hint=f"The next visit is due by {day_words(due.due)}.")}
     if kind == "review_scheduled" and (limit := state.open_deadline("review")):
         return {"review_date": Override(
-            hint=f"The review limit is {limit.due}: a review may be brought forward, never postponed past it.")}
+            hint=f"The review limit is {day_words(limit.due)}: a review may be brought forward, never postponed past it.")}
     return None
-
-
-def event_form(
-    kind: str, values: Mapping[str, Any], today: str, action: str,
-    state: JourneyState | None = None, heading_level: int = 3,
-) -> str:
-    """The form for one kind of event, from its model (``starter.web.model_forms``)."""
-    model = EVENT_TYPES.get(kind)
-    if model is None:  # pragma: no cover - EVENTS_AT_STAGE only names events
-        return ""
-    if kind == "task_completed" and not open_tasks(state):
-        return ""
-    fields = render(model, values, today, kind, _state_overrides(kind, state))
-    event_id = values.get("event_id") or new_event_id()
-    heading = f"{kind}-heading"
-    h = f"h{heading_level}"
-    return f"""
-<form class="event" method="post" action="{e(action)}" aria-labelledby="{heading}">
-<{h} id="{heading}">{e(model.title)}</{h}>
-<input type="hidden" name="type" value="{e(kind)}">
-<input type="hidden" name="event_id" value="{e(event_id)}">
-{fields}
-<button type="submit">{e(model.action)}</button>
-</form>"""

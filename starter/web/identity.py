@@ -6,7 +6,7 @@ without a session is redirected to the sign-in page; an API call without a key o
 401 with a sentence. The actor is kept on ``request.state.actor`` for the audit log.
 
 A browser's POST must carry the session's CSRF token: a form's hidden ``csrf_token`` field (every
-form the pages render has one, see ``starter.web.markup.page``) or an ``X-CSRF-Token`` header.
+form the templates render has one, beside ``{{ csrf_field }}``) or an ``X-CSRF-Token`` header.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ CSRF_HEADER = "x-csrf-token"
 CURRENT_CSRF: ContextVar[str | None] = ContextVar("cpj_csrf", default=None)
 #: The staff number of the person signed in, for the page's header.
 CURRENT_STAFF_REF: ContextVar[str | None] = ContextVar("cpj_staff_ref", default=None)
+#: Who is signed in, so a page offers only what they may do (the routes check again).
+CURRENT_ACTOR: ContextVar[Actor | None] = ContextVar("cpj_actor", default=None)
+#: The path being answered, so the navigation marks where the person is.
+CURRENT_PATH: ContextVar[str] = ContextVar("cpj_path", default="/")
 
 # Declared for the OpenAPI document (both schemes); signed_in reads the request itself.
 bearer_scheme = HTTPBearer(auto_error=False, description="A service key from `cpj service-key create`.")
@@ -65,11 +69,14 @@ class ForgetsTheLastRequest:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         csrf, staff = CURRENT_CSRF.set(None), CURRENT_STAFF_REF.set(None)
+        actor, path = CURRENT_ACTOR.set(None), CURRENT_PATH.set(str(scope.get("path") or "/"))
         try:
             await self.app(scope, receive, send)
         finally:
             CURRENT_CSRF.reset(csrf)
             CURRENT_STAFF_REF.reset(staff)
+            CURRENT_ACTOR.reset(actor)
+            CURRENT_PATH.reset(path)
 
 
 def is_api_path(path: str) -> bool:
@@ -107,6 +114,7 @@ async def signed_in(
     request.state.session = session
     CURRENT_CSRF.set(session.csrf_token)
     CURRENT_STAFF_REF.set(session.actor.ref)
+    CURRENT_ACTOR.set(session.actor)
     return session.actor
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from domain.complaints import COMPLAINT_EVENT_TYPES, ChallengeKind, ComplaintProcess, ComplaintStage
@@ -72,3 +74,43 @@ def words(labels: dict, value: Any) -> str:
             return text
     text = readable(value)  # words already (the journey's list says where a challenge stands in words)
     return text[:1].upper() + text[1:]
+
+
+def day_words(day: date | str | None) -> str:
+    """A day as people write it: "9 December 2026" (nothing for no day)."""
+    if not day:
+        return ""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day} {day:%B %Y}"
+
+
+_ISO_DAY = re.compile(r"\b([0-9]{4}-[0-9]{2}-[0-9]{2})\b")
+
+
+def days_in_words(text: str) -> str:
+    """``text`` with every YYYY-MM-DD day in it written as people write it (a record's summary, a reason)."""
+    def one(found: re.Match) -> str:
+        try:
+            return day_words(found.group(1))
+        except ValueError:  # not a day of the calendar: leave it as written
+            return found.group(1)
+    return _ISO_DAY.sub(one, text or "")
+
+
+def policy_words(pin: str) -> str:
+    """A journey's policy as people know it: the authority and the procedure's version, never a file or an id only.
+
+    ``pin`` is ``id@version`` (what a journey runs on, perhaps with its ``#digest``) or, for journeys started
+    before pins, the profile's id.
+    """
+    from shipped.released import RELEASED  # registers the released profiles on first use
+    from shipped.profiles import PolicyNotFound, load_profile
+
+    profile_id, _, version = pin.partition("#")[0].partition("@")
+    released = RELEASED.get(f"{profile_id}@{version}")
+    if released is not None:
+        return f"{released.profile.authority} (procedure version {version})"
+    try:
+        return load_profile(profile_id).authority
+    except (PolicyNotFound, ValueError):
+        return readable(pin)

@@ -16,7 +16,7 @@ records database only.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -29,9 +29,11 @@ from starter.identity import Actor
 from starter.permissions import Action, require
 from starter.register import EnquiryAnswer, Register, RegisterError
 from starter.roles import Role
+from starter.web.api_answers import answers, success
 from starter.web.audit import AuditedRoute
 from starter.web.connection import JourneysFactory
-from starter.web.markup import alert, e, field, page, select, text_input
+from starter.web.templating import render
+from starter.web.labels import day_words
 
 NHS_HINT = "10 digits, as on the child's health record; spaces are fine. Checked by its check digit."
 UPRN_HINT = ("The address's Unique Property Reference Number (1 to 12 digits), if known: an enquiry about a child "
@@ -72,21 +74,30 @@ def register_router(journeys: JourneysFactory) -> APIRouter:
 
     @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
     async def enquiry_form(actor: Enquirer) -> HTMLResponse:
-        return page("Ask the register", _enquiry_form({}))
+        return _enquiry_page({})
 
     @router.post("/register", response_class=HTMLResponse, include_in_schema=False)
     async def ask(request: Request, actor: Enquirer) -> HTMLResponse:
         form = {key: str(value) for key, value in (await request.form()).items()}
+        if form.get("profession") not in {item.value for item in Profession}:
+            return _enquiry_page(form, "Choose the profession you ask as", 422)
         register = await the_register(request)
         try:
             answer = await register.enquire(actor, form.get("nhs_number", ""), form.get("uprn") or None,
                                             form.get("profession", ""))
         except RegisterError as refused:
-            return page("Ask the register", _enquiry_form(form, str(refused)), status_code=422)
+            return _enquiry_page(form, str(refused), 422)
         request.state.audit_case_ref = answer.case_ref
-        return page("The register's answer", _answer_html(answer))
+        return _answer_page(answer)
 
-    @router.post("/api/register/enquiries", tags=["register"])
+    @router.post("/api/register/enquiries", tags=["register"], responses=answers(503, body=True, ok={200: success(
+        "the answer, with the key worker; the key worker (or the designated manager) is told of the enquiry",
+        {"enquiry_id": "enq-2026-000123", "asked_on": "2026-11-24", "outcome": "on_plan", "on_plan": True,
+         "advice": "Case CASE-0042: subject of a child protection plan (category: neglect) since 2026-11-20. The key "
+                   "worker is staff number SW-1042, who has been told of this enquiry and will follow it up.",
+         "case_ref": "CASE-0042", "key_worker": "SW-1042", "category": "neglect", "plan_started_on": "2026-11-20",
+         "earlier_enquiries": [], "told": ["lead_social_worker"], "undelivered": []})},
+        saying={422: "that NHS number's check digit is wrong: check it was typed correctly"}))
     async def ask_json(request: Request, body: EnquiryBody, actor: Enquirer) -> JSONResponse:
         """Is this child subject to a child protection plan? Answered to register enquirers, with the key
         worker; the key worker (or the designated manager) is told of the enquiry."""
@@ -101,29 +112,11 @@ def register_router(journeys: JourneysFactory) -> APIRouter:
     @router.get("/register/told", response_class=HTMLResponse, include_in_schema=False)
     async def told(request: Request, actor: Reader) -> HTMLResponse:
         register = await the_register(request)
-        rows = register.told_of(actor, designated_manager=bool(actor.roles & MANAGERS))
-        body = ["<h1>Register enquiries you were told of</h1>",
-                '<p class="muted">Each enquiry about a child on your caseload or at the same address as one '
-                "(Staffordshire procedures, Part 6, 59-60), and, for managers, second enquiries about a child "
-                "not known, to consider whether the child is in need (61).</p>"]
-        if not rows:
-            body.append("<p>None yet.</p>")
-        else:
-            body.append("<table><thead><tr><th>Asked on</th><th>By</th><th>Profession</th><th>NHS number</th>"
-                        "<th>Case</th><th>Answer</th><th>Why you were told</th></tr></thead><tbody>")
-            for row in rows:
-                enquiry, notice = row.enquiry, row.notice
-                profession = PROFESSION_WORDS.get(Profession(enquiry.profession), enquiry.profession)
-                body.append(
-                    f'<tr><td class="date">{e(enquiry.asked_at.date())}</td><td>{e(enquiry.enquirer)}</td>'
-                    f"<td>{e(profession)}</td><td>{e(enquiry.nhs_number)}</td><td>{e(notice.case_ref or '')}</td>"
-                    f"<td>{e(rules.OUTCOME_WORDS[rules.Outcome(enquiry.outcome)])}</td><td>{e(notice.why)}</td></tr>")
-            body.append("</tbody></table>")
-        return page("Register enquiries", "".join(body))
+        return _told_page(register.told_of(actor, designated_manager=bool(actor.roles & MANAGERS)))
 
     @router.get("/register/link", response_class=HTMLResponse, include_in_schema=False)
     async def link_form(request: Request, actor: Linker, case_ref: str = "") -> HTMLResponse:
-        return page("Link a case to its child", _link_form({"case_ref": case_ref}))
+        return _link_page({"case_ref": case_ref})
 
     @router.post("/register/link", response_class=HTMLResponse, include_in_schema=False)
     async def link(request: Request, actor: Linker) -> HTMLResponse:
@@ -133,13 +126,16 @@ def register_router(journeys: JourneysFactory) -> APIRouter:
             row = await register.link(form.get("case_ref", ""), form.get("nhs_number", ""), form.get("uprn") or None,
                                       actor)
         except RegisterError as refused:
-            return page("Link a case to its child", _link_form(form, str(refused)), status_code=422)
+            return _link_page(form, str(refused), 422)
         request.state.audit_case_ref = row.case_ref
-        done = (f'<div class="notice" role="status"><p>Case {e(row.case_ref)} is linked to its child\'s NHS number'
-                f"{' and address' if row.uprn else ''} (by {e(row.linked_by)}).</p></div>")
-        return page("Link a case to its child", done + _link_form({}))
+        return _link_page({}, banner={
+            "heading": f"Case {row.case_ref} is linked to its child's NHS number{' and address' if row.uprn else ''}",
+            "body": f"Linked by {row.linked_by}."})
 
-    @router.post("/api/register/links", tags=["register"])
+    @router.post("/api/register/links", tags=["register"], responses=answers(503, body=True, ok={200: success(
+        "linked (a link made before is replaced)",
+        {"case_ref": "CASE-0042", "linked": True, "with_uprn": True, "linked_by": "OPS-0001"})},
+        saying={422: "that NHS number's check digit is wrong: check it was typed correctly"}))
     async def link_json(request: Request, body: LinkBody, actor: Linker) -> JSONResponse:
         """Link a case to its child's NHS number and home address (UPRN), kept in the records database only;
         linking again replaces the link (the child moved)."""
@@ -155,29 +151,30 @@ def register_router(journeys: JourneysFactory) -> APIRouter:
     return router
 
 
-def _enquiry_form(values: dict[str, str], refusal: str | None = None) -> str:
-    professions = [("", "Choose the profession you ask as"),
-                   *((item.value, words) for item, words in PROFESSION_WORDS.items())]
-    return (
-        "<h1>Is this child subject to a child protection plan?</h1>"
-        f'<p class="muted">Answered to the professions listed in {e(rules.SOURCE)}, paragraph 58. Anyone else with '
-        "a concern for a child's welfare should contact Children's Social Care. Every enquiry is recorded with "
-        "your staff number and profession, and the child's key worker is told of it.</p>"
-        + alert(refusal)
-        + '<form class="start" method="post" action="/register">'
-        + field("profession", "Your profession", select("profession", "profession", professions,
-                                                         values.get("profession", "")))
-        + field("nhs_number", "The child's NHS number",
-                text_input("nhs_number", "nhs_number", values.get("nhs_number", ""), hint=True,
-                           extra=' inputmode="numeric" maxlength="20"'), hint=NHS_HINT)
-        + field("uprn", "The child's address as a UPRN (optional)",
-                text_input("uprn", "uprn", values.get("uprn", ""), required=False, hint=True,
-                           extra=' inputmode="numeric" maxlength="12"'), hint=UPRN_HINT)
-        + "<button type=\"submit\">Ask the register</button></form>"
-    )
+def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(template, status_code, source=rules.SOURCE, nhs_hint=NHS_HINT, uprn_hint=UPRN_HINT, **context)
 
 
-def _answer_html(answer: EnquiryAnswer) -> str:
+def _problem(refusal: str | None, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A refusal's words at the top and beside the field it is about (the NHS number, the UPRN, the case)."""
+    if not refusal:
+        return {"errors": [], "field_errors": {}}
+    about = {"nhs_number": "NHS number", "uprn": "UPRN", "case_ref": "case reference", "profession": "profession"}
+    field = next((name for name in fields if about[name] in refusal), None)
+    text = refusal[:1].upper() + refusal[1:]
+    return {"errors": [{"text": text, **({"href": f"#{field}"} if field else {})}],
+            "field_errors": {field: text} if field else {}}
+
+
+def _enquiry_page(values: dict[str, str], refusal: str | None = None, status_code: int = 200) -> HTMLResponse:
+    professions = [{"value": "", "text": "Choose the profession you ask as"},
+                   *({"value": item.value, "text": words} for item, words in PROFESSION_WORDS.items())]
+    return _page("register_enquiry.html", status_code, title="Ask the register", professions=professions,
+                 values=values, uprn_label="The child's address as a UPRN (optional)",
+                 **_problem(refusal, ("nhs_number", "uprn", "profession")))
+
+
+def _answer_page(answer: EnquiryAnswer) -> HTMLResponse:
     facts = [("Answer", rules.OUTCOME_WORDS[answer.outcome])]
     if answer.case_ref:
         facts.append(("Case", answer.case_ref))
@@ -186,30 +183,29 @@ def _answer_html(answer: EnquiryAnswer) -> str:
     if answer.category:
         facts.append(("Category", answer.category.replace("_", " ")))
     if answer.plan_started_on:
-        facts.append(("Plan since", answer.plan_started_on.isoformat()))
+        facts.append(("Plan since", day_words(answer.plan_started_on)))
     for earlier in answer.earlier:
-        facts.append(("Asked before", f"{earlier.asked_on.isoformat()} by {PROFESSION_WORDS[earlier.profession]}"))
-    facts.append(("Enquiry", f"{answer.enquiry_id} on {answer.asked_on.isoformat()}"))
-    rows = "".join(f"<dt>{e(term)}</dt><dd>{e(value)}</dd>" for term, value in facts)
-    late = alert("Not everyone could be told at once; the letters are kept and will be looked into: "
-                 + ", ".join(answer.undelivered)) if answer.undelivered else ""
-    return (f"<h1>The register's answer</h1><p>{e(answer.advice)}</p><dl>{rows}</dl>{late}"
-            '<p><a href="/register">Ask about another child</a></p>')
+        facts.append(("Asked before", f"{day_words(earlier.asked_on)} by {PROFESSION_WORDS[earlier.profession]}"))
+    facts.append(("Enquiry", f"{answer.enquiry_id} on {day_words(answer.asked_on)}"))
+    rows = [{"key": {"text": term}, "value": {"text": value}} for term, value in facts]
+    return _page("register_answer.html", title="The register's answer", advice=answer.advice, facts=rows,
+                 undelivered=list(answer.undelivered))
 
 
-def _link_form(values: dict[str, str], refusal: str | None = None) -> str:
-    return (
-        "<h1>Link a case to its child</h1>"
-        '<p class="muted">The NHS number and the address (as a UPRN) let the register match enquiries to this '
-        "case. They are kept in the records database only, never in a journey.</p>"
-        + alert(refusal)
-        + '<form class="start" method="post" action="/register/link">'
-        + field("case_ref", "Case reference", text_input("case_ref", "case_ref", values.get("case_ref", "")))
-        + field("nhs_number", "The child's NHS number",
-                text_input("nhs_number", "nhs_number", values.get("nhs_number", ""), hint=True,
-                           extra=' inputmode="numeric" maxlength="20"'), hint=NHS_HINT)
-        + field("uprn", "The child's home address as a UPRN (optional)",
-                text_input("uprn", "uprn", values.get("uprn", ""), required=False, hint=True,
-                           extra=' inputmode="numeric" maxlength="12"'), hint=UPRN_HINT)
-        + "<button type=\"submit\">Link</button></form>"
-    )
+def _told_page(rows: list) -> HTMLResponse:
+    table = []
+    for row in rows:
+        enquiry, notice = row.enquiry, row.notice
+        profession = PROFESSION_WORDS.get(Profession(enquiry.profession), enquiry.profession)
+        table.append([{"text": day_words(enquiry.asked_at.date())}, {"text": enquiry.enquirer}, {"text": profession},
+                      {"text": enquiry.nhs_number}, {"text": notice.case_ref or ""},
+                      {"text": rules.OUTCOME_WORDS[rules.Outcome(enquiry.outcome)]}, {"text": notice.why}])
+    return _page("register_told.html", title="Register enquiries", rows=table)
+
+
+def _link_page(values: dict[str, str], refusal: str | None = None, status_code: int = 200,
+               banner: dict[str, str] | None = None) -> HTMLResponse:
+    return _page("register_link.html", status_code, title="Link a case to its child", values=values, banner=banner,
+                 uprn_label="The child's home address as a UPRN (optional)",
+                 **_problem(refusal, ("nhs_number", "uprn", "case_ref")))
+

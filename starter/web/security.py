@@ -1,24 +1,28 @@
 """Headers every response carries, and whether cookies are sent over HTTPS only.
 
-The pages use no script at all, so the Content-Security-Policy allows none; their one stylesheet
-is inline (``<style>``, and a few ``style`` attributes), allowed as styles only. FastAPI's
-interactive documentation (/docs, /redoc) loads its script from a CDN, so those two pages get a
-policy that allows that and nothing else.
+The pages load GOV.UK Frontend's stylesheet and script from the tool itself (/assets); the one
+inline script (GOV.UK's "js-enabled" marker) runs by a nonce made for each response
+(:data:`CURRENT_NONCE`, which the templates read). The API's documentation (/docs, starter.web.docs)
+loads Swagger UI from this site too; its policy differs only in what Swagger UI needs: no inline
+script at all, and the API's own OpenAPI document and answers to "Try it out" (connect-src 'self').
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-               "frame-ancestors 'none'; base-uri 'none'")
-DOCS_POLICY = ("default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-               "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'")
-DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+#: The nonce this response's inline script carries (set per request by :class:`SecurityHeaders`).
+CURRENT_NONCE: ContextVar[str | None] = ContextVar("cpj_csp_nonce", default=None)
+PAGE_POLICY = ("default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+               "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+DOCS_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+DOCS_PATHS = ("/docs",)
 
 
 def secure_cookies_from_env() -> bool:
@@ -37,7 +41,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope.get("path") in DOCS_PATHS else PAGE_POLICY
+        nonce = secrets.token_urlsafe(16)
+        policy = DOCS_POLICY if scope.get("path") in DOCS_PATHS else PAGE_POLICY.format(nonce=nonce)
+        token = CURRENT_NONCE.set(nonce)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -52,4 +58,7 @@ class SecurityHeaders:
                     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        finally:
+            CURRENT_NONCE.reset(token)

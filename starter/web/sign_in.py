@@ -33,7 +33,7 @@ from starter.accounts import REF_PATTERN, AccountError, IdentityStore
 from starter.identity import Actor
 from starter.roles import Role
 from starter.web.identity import CSRF_FIELD, CURRENT_CSRF, SESSION_COOKIE, identity_store, maybe_signed_in
-from starter.web.markup import alert, e, field as form_field, page
+from starter.web.templating import render
 
 log = logging.getLogger("cpj.web")
 
@@ -123,11 +123,11 @@ def sign_in_router(oidc: OidcSettings | None, *, secure_cookies: bool) -> APIRou
                             secure=secure_cookies, samesite="lax", path="/")
         response.delete_cookie(FORM_COOKIE, path="/", secure=secure_cookies, httponly=True, samesite="lax")
 
-    def form_page(request: Request, title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    def form_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A page with a form for someone not signed in yet: its token is a cookie the POST must match."""
         token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(32)
         CURRENT_CSRF.set(token)
-        response = page(title, body, status_code)
+        response = render(template, status_code, **context)
         response.set_cookie(FORM_COOKIE, token, httponly=True, secure=secure_cookies, samesite="lax", path="/")
         return response
 
@@ -139,32 +139,21 @@ def sign_in_router(oidc: OidcSettings | None, *, secure_cookies: bool) -> APIRou
             return None
         return {key: str(value) for key, value in form.items() if isinstance(value, str)}
 
-    def sign_in_page(request: Request, next_path: str, message: str | None = None,
-                     status_code: int = 200, staff_ref: str = "") -> HTMLResponse:
-        provider = ""
-        if oidc:
-            provider = (f'<p><a class="button" href="/sign-in/oidc?next={quote(next_path)}">'
-                        f"Sign in with {e(oidc.label)}</a></p><h2>Or with a local account</h2>")
-        body = f"""<h1>Sign in</h1>
-{alert(message)}
-{provider}
-<form class="start" method="post" action="/sign-in">
-<input type="hidden" name="next" value="{e(next_path)}">
-{form_field("staff_ref", "Staff number", f'<input type="text" id="staff_ref" name="staff_ref" value="{e(staff_ref)}" autocomplete="username" required>')}
-{form_field("password", "Password", '<input type="password" id="password" name="password" autocomplete="current-password" required>')}
-<button type="submit">Sign in</button>
-</form>
-<p class="muted">No account yet? An administrator adds one with <code>cpj user add</code>. On the very first run,
-<code>./run.sh</code> prints a one-time link to create the first administrator.</p>"""
-        return form_page(request, "Sign in", body, status_code)
+    def sign_in_page(request: Request, next_path: str, message: str | None = None, status_code: int = 200,
+                     staff_ref: str = "", field: str | None = None) -> HTMLResponse:
+        """The sign-in page; ``message`` what went wrong, beside ``field`` when it is about one."""
+        return form_page(
+            request, "sign_in.html", status_code, title="Sign in", next_path=next_path, staff_ref=staff_ref,
+            banner={"heading": "You have signed out"} if request.query_params.get("signed_out") == "1" else None,
+            provider_label=oidc.label if oidc else None, provider_href=f"/sign-in/oidc?next={quote(next_path)}",
+            **problem(message, field))
 
     @router.get("/sign-in", response_class=HTMLResponse)
     async def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
         actor = await maybe_signed_in(request)
         if actor is not None:
             # The header has the sign-out form; someone else signing in here signs out first.
-            return page("Signed in", f'<h1>Signed in</h1><p>You are signed in as {e(actor.ref)}.</p>'
-                                     f'<p><a href="{e(safe_next(next))}">Continue</a></p>')
+            return render("signed_in.html", title="Signed in", next_path=safe_next(next))
         return sign_in_page(request, safe_next(next))
 
     @router.post("/sign-in")
@@ -179,7 +168,7 @@ def sign_in_router(oidc: OidcSettings | None, *, secure_cookies: bool) -> APIRou
             # The same words whether the staff number or the password was wrong.
             log.info("local sign-in refused")
             return sign_in_page(request, next_path, "That staff number and password do not match an account "
-                                "that may sign in.", 401, staff_ref=staff_ref)
+                                "that may sign in.", 401, staff_ref=staff_ref, field="staff_ref")
         return await signed_in_response(request, store, actor, "local", next_path)
 
     async def signed_in_response(request: Request, store: IdentityStore, actor: Actor, how: str,
@@ -249,26 +238,18 @@ def sign_in_router(oidc: OidcSettings | None, *, secure_cookies: bool) -> APIRou
     # -- the first administrator -----------------------------------------------------------------------
 
     def first_run_page(request: Request, token: str, message: str | None = None, status_code: int = 200,
-                       staff_ref: str = "") -> HTMLResponse:
-        body = f"""<h1>Create the first administrator</h1>
-<p>This link works once. The account you create here adds everyone else's (<code>cpj user add</code>).</p>
-{alert(message)}
-<form class="start" method="post" action="/first-run/{e(token)}">
-{form_field("staff_ref", "Your staff number", f'<input type="text" id="staff_ref" name="staff_ref" value="{e(staff_ref)}" autocomplete="username" required>', "Letters, digits and hyphens; never a name.")}
-{form_field("password", "Password", '<input type="password" id="password" name="password" autocomplete="new-password" minlength="12" required>', "At least 12 characters.")}
-{form_field("password_again", "Password again", '<input type="password" id="password_again" name="password_again" autocomplete="new-password" required>')}
-<button type="submit">Create the administrator and sign in</button>
-</form>"""
-        return form_page(request, "First run", body, status_code)
+                       staff_ref: str = "", field: str | None = None) -> HTMLResponse:
+        return form_page(request, "first_run.html", status_code, title="Create the first administrator",
+                         token=token, staff_ref=staff_ref, **problem(message, field))
 
-    spent = ("This link has been used or has expired. Restart ./run.sh for a new one while there is no account, "
-             "or ask an administrator to add yours.")
+    def link_spent() -> HTMLResponse:
+        return render("first_run_spent.html", 410, title="Link used or expired")
 
     @router.get("/first-run/{token}", response_class=HTMLResponse)
     async def first_run_form(request: Request, token: str) -> HTMLResponse:
         store = identity_store(request)
         if not await run_in_threadpool(store.first_run_link_works, token):
-            return page("Link used or expired", f"<h1>Link used or expired</h1>{alert(spent)}", 410)
+            return link_spent()
         return first_run_page(request, token)
 
     @router.post("/first-run/{token}")
@@ -278,18 +259,30 @@ def sign_in_router(oidc: OidcSettings | None, *, secure_cookies: bool) -> APIRou
             return first_run_page(request, token, "This form is out of date: please send it again.", 403)
         staff_ref = form.get("staff_ref", "").strip()
         if form.get("password", "") != form.get("password_again", ""):
-            return first_run_page(request, token, "The two passwords differ.", 422, staff_ref)
+            return first_run_page(request, token, "The two passwords differ: enter the same password twice.", 422,
+                                  staff_ref, field="password_again")
         store = identity_store(request)
         try:
             actor = await run_in_threadpool(store.create_first_administrator, token, staff_ref, form.get("password", ""))
         except AccountError as err:
             if not await run_in_threadpool(store.first_run_link_works, token):
-                return page("Link used or expired", f"<h1>Link used or expired</h1>{alert(spent)}", 410)
-            return first_run_page(request, token, str(err), 422, staff_ref)
+                return link_spent()
+            message = str(err)
+            return first_run_page(request, token, message[:1].upper() + message[1:], 422, staff_ref,
+                                  field="password" if "password" in message else "staff_ref")
         log.info("first administrator created", extra={"staff_ref": actor.ref})
         return await signed_in_response(request, store, actor, "local", "/")
 
     return router
+
+
+def problem(message: str | None, field: str | None) -> dict[str, Any]:
+    """What a page shows of what went wrong: the error summary at the top (linking to ``field``, when it is about
+    one) and the same words beside that field."""
+    if not message:
+        return {"errors": [], "field_errors": {}}
+    return {"errors": [{"text": message, **({"href": f"#{field}"} if field else {})}],
+            "field_errors": {field: message} if field else {}}
 
 
 def _oauth_client(oidc: OidcSettings) -> Any:

@@ -135,6 +135,25 @@ async def test_a_refusal_is_a_row_too_and_what_was_refused_did_not_happen(world:
     assert "plan_ended" not in {record.kind for record in world.records(CASE)}
 
 
+async def test_a_name_typed_as_a_case_reference_is_refused_and_never_kept_in_the_log(
+    world: JourneyWorld, signed_in_as
+) -> None:
+    today = await world.today()
+    ops = await signed_in_as(Role.OPERATIONS_STAFF, staff_ref="OPS-0001")
+
+    refused = await ops.post("/journeys", data={
+        "case_ref": "Jane Smith", "policy": "darlington", "initiated_section_47": "yes",
+        "strategy_discussion-day": str(today.day), "strategy_discussion-month": str(today.month),
+        "strategy_discussion-year": str(today.year)})
+    searched = await ops.get("/", params={"case_ref": "Jane Smith"})
+
+    assert refused.status_code == 422 and searched.status_code in (200, 400)
+    logged = rows(world)[-2:]
+    assert [row.what for row in logged] == ["strategy_discussion", "list"]
+    assert all(row.case_ref is None for row in logged)
+    assert all("SMITH" not in str(value).upper() for row in logged for value in row.model_dump().values())
+
+
 async def test_an_administrator_sees_who_has_looked_at_the_case_and_nobody_else_does(
     world: JourneyWorld, signed_in_as
 ) -> None:
@@ -150,6 +169,11 @@ async def test_an_administrator_sees_who_has_looked_at_the_case_and_nobody_else_
     assert "Who has looked at this case" in journey.text
     assert SUPERVISOR in journey.text and CHAIR in journey.text
     assert everything.status_code == 200 and SUPERVISOR in everything.text
+    # In words: what was done by its title, never the event type or the action's value.
+    assert "ICPC held" in everything.text and "Looked at" in everything.text
+    assert "icpc_held" not in everything.text and "read_case" not in everything.text
+    found = await admin.get("/audit/cases", params={"case_ref": CASE.lower()})
+    assert found.status_code == 303 and found.headers["location"] == f"/audit/cases/{CASE}"
     assert {(row["actor"], row["what"]) for row in as_json.json()["entries"]} >= {
         (SUPERVISOR, "view"), (CHAIR, "icpc_held"), (ADMIN, "view")}
     assert "Who has looked at this case" not in (await supervisor.get(f"/journeys/{CASE}")).text

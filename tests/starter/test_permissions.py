@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,8 @@ CONFERENCE = "ICPC-0200"
 COMPLAINT = "CMP-0001"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
-#: Routes anyone may reach: signing in, the first administrator's link, the API's own description.
-PUBLIC = re.compile(r"^/(sign-in|sign-out|first-run|openapi\.json|docs|redoc)(/|$)")
+#: Routes anyone may reach: signing in, the first administrator's link, the API's own description and the pages' assets.
+PUBLIC = re.compile(r"^/(sign-in|sign-out|first-run|openapi\.json|docs|assets)(/|$)")
 #: Actions done outside the admin tool and the API: accounts and keys on the command line (``cpj user``,
 #: ``cpj service-key``). No route of the app may declare them unwalked.
 OUTSIDE_THE_APP = {Action.MANAGE_ACCOUNTS}
@@ -90,7 +89,8 @@ def test_only_a_team_manager_agrees_a_late_icpc_or_decides_no_conference_and_onl
 
 def test_an_administrator_manages_accounts_and_reads_the_log_but_records_nothing_on_a_case() -> None:
     administrator = {action for action, roles in MAY.items() if Role.ADMINISTRATOR in roles}
-    assert administrator - READS == {Action.MANAGE_ACCOUNTS}
+    # An import brings the case system's facts in under the importer's own staff number: no practitioner's decision.
+    assert administrator - READS == {Action.MANAGE_ACCOUNTS, Action.IMPORT_CASES}
     assert {Action.READ_CASE, Action.READ_AUDIT_LOG} <= administrator
     assert MAY[Action.READ_AUDIT_LOG] == MAY[Action.MANAGE_ACCOUNTS] == {Role.ADMINISTRATOR}
 
@@ -151,6 +151,7 @@ async def _requests(today: date) -> list[tuple[Action, str | None, str, str, dic
         (Action.ENQUIRE_REGISTER, None, "GET", "/register", {}),
         (Action.LINK_CHILD_IDENTITY, None, "GET", "/register/link", {}),
         (Action.READ_REGISTER_NOTICES, None, "GET", "/register/told", {}),
+        (Action.IMPORT_CASES, None, "GET", "/import", {}),
         (Action.START_JOURNEY, "strategy_discussion", "POST", "/api/journeys", journey_start),
         (Action.START_JOURNEY, "strategy_discussion", "FORM", "/journeys",
          {"case_ref": "CASE-7002", "policy": "darlington", "strategy_discussion": today.isoformat()}),
@@ -161,28 +162,29 @@ async def _requests(today: date) -> list[tuple[Action, str | None, str, str, dic
     for model in EVENT_TYPES.values():
         kind = model.model_fields["type"].default
         wanted.append((EVENT_ACTIONS[kind], kind, "POST", f"/api/journeys/{CASE}/events", _body(model, today)))
-        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/journeys/{CASE}/events", _form(_body(model, today))))
+        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/journeys/{CASE}/events/{kind}", _form(_body(model, today))))
     for model in FEED_EVENTS:
         kind = model.model_fields["type"].default
         wanted.append((EVENT_ACTIONS[kind], kind, "POST", f"/api/journeys/{CASE}/feed", _body(model, today)))
     for model in CONFERENCE_EVENTS:
         kind = model.model_fields["type"].default
         wanted.append((EVENT_ACTIONS[kind], kind, "POST", f"/api/conferences/{CONFERENCE}/events", _body(model, today)))
-        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/conferences/{CONFERENCE}/events",
+        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/conferences/{CONFERENCE}/events/{kind}",
                        _form(_body(model, today))))
     for model in COMPLAINT_EVENTS:
         kind = model.model_fields["type"].default
         wanted.append((EVENT_ACTIONS[kind], kind, "POST", f"/api/complaints/{COMPLAINT}/events", _body(model, today)))
-        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/complaints/{COMPLAINT}/events",
+        wanted.append((EVENT_ACTIONS[kind], kind, "FORM", f"/complaints/{COMPLAINT}/events/{kind}",
                        _form(_body(model, today))))
-    # On the pages, one event of each action per form is enough: the same check reads the form's type.
+    # On the pages, one event of each action per kind of page is enough: the same check reads the form's type.
     seen: set[tuple[Action, str]] = set()
     kept = []
     for request in wanted:
         action, kind, method, path, _ = request
-        if method == "FORM" and kind is not None and (action, path) in seen:
+        page = path.rsplit("/events/", 1)[0] if method == "FORM" else path
+        if method == "FORM" and kind is not None and (action, page) in seen:
             continue
-        seen.add((action, path))
+        seen.add((action, page))
         kept.append(request)
     return kept
 

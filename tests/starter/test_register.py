@@ -259,6 +259,11 @@ async def test_a_register_enquirer_asks_from_the_form_and_reads_the_answer(world
     answered = await midwife.post("/register", data={"profession": "midwife", "nhs_number": CHILD_ON_PLAN})
 
     assert refused.status_code == 422 and "check digit" in refused.text and "943 476 5918" in refused.text
+    # Beside the field it is about, and linked from the summary at the top; the profession chosen is kept.
+    assert 'href="#nhs_number"' in refused.text and 'id="nhs_number-error"' in refused.text
+    assert '<option value="midwife" selected>' in refused.text
+    unchosen = await midwife.post("/register", data={"profession": "", "nhs_number": CHILD_ON_PLAN})
+    assert unchosen.status_code == 422 and 'href="#profession"' in unchosen.text
     assert answered.status_code == 200 and "subject of a child protection plan" in answered.text
     assert f"staff number {KEY_WORKER}" in answered.text
 
