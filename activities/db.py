@@ -232,6 +232,24 @@ class ImportRowOutcome(SQLModel, table=True):
     reason: str | None = None
 
 
+# -- The timeliness read model (revision 0006): each journey's facts, kept by the record writer -------------
+# Folded from the journey's own records (``domain.case_facts``) each time one is written, so the reports and
+# the census read one row per journey instead of Temporal. Rebuilt from journey_record by ``cpj report rebuild``.
+
+
+class CaseFactsRow(SQLModel, table=True):
+    """One journey's facts as the reports count them (``domain.case_facts.to_json``): references, dates, no names."""
+
+    __tablename__ = "case_facts"
+
+    journey: str = Field(primary_key=True, description="the journey's workflow id and first run id")
+    case_ref: str = Field(index=True)
+    profile_id: str | None = Field(default=None, index=True, description="the authority's profile")
+    team: str | None = None
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine on a records schema upgraded to the newest revision; fails at once if the database is unreachable.
 

@@ -1,17 +1,23 @@
-"""Writes a journey's records. Idempotent: the record key is the primary key."""
+"""Writes a journey's records, and keeps each journey's facts beside them (the reports' read model).
+
+Idempotent: the record key is the primary key, and the facts are folded again from all of the case's
+records each time (``activities.case_facts``), so a retried write leaves one record and the same facts.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlmodel import Session
 from temporalio import activity
 
+from activities.case_facts import refresh_case
 from activities.db import JourneyRecord, rejected
 from activities.log import get_logger
 from domain.effects import RecordRequest, RecordResult
+from domain.events import workflow_id_for
 
 
 class RecordActivities:
@@ -29,6 +35,7 @@ class RecordActivities:
         with Session(self._engine) as session:
             if session.get(JourneyRecord, request.key) is not None:
                 log.info("record already written", kind=request.kind)
+                self._keep_facts(request, log)  # a retry after the record, before its facts: they catch up here
                 return RecordResult(key=request.key, created=False)
             session.add(JourneyRecord(**request.model_dump(), written_at=datetime.now(UTC)))
             try:
@@ -41,6 +48,24 @@ class RecordActivities:
                 if session.get(JourneyRecord, request.key) is None:  # not a duplicate key: a constraint
                     raise rejected(error, f"record {request.key}", kind="RecordRejected") from None
                 # A concurrent attempt of the same activity won the insert.
+                self._keep_facts(request, log)
                 return RecordResult(key=request.key, created=False)
         log.info("record written", kind=request.kind)
+        self._keep_facts(request, log)
         return RecordResult(key=request.key, created=True)
+
+    def _keep_facts(self, request: RecordRequest, log) -> None:
+        """Fold the case's journey records into its facts again (a journey's own records only).
+
+        A lock or a lost connection raises, so Temporal retries (the record is there; the retry refreshes).
+        Anything else is logged, not raised: the record is what counts, and a journey must not stall on its
+        report; the next record of the case, or ``cpj report rebuild``, folds the facts again.
+        """
+        if request.workflow_id != workflow_id_for(request.case_ref):
+            return
+        try:
+            refresh_case(self._engine, request.case_ref)
+        except OperationalError:
+            raise
+        except Exception as error:  # noqa: BLE001 - see above: the record stands, the facts catch up later
+            log.warning("case facts not refreshed", kind=request.kind, error=type(error).__name__)

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from domain.calendar import FIRST_YEAR, LAST_YEAR
+from domain.case_refs import CASE_REF_PATTERN
 from domain.policy import DARLINGTON
 
 #: The days an event may carry: the calendar's years less one at each end. Every deadline is
@@ -92,17 +93,17 @@ OneLine = AfterValidator(_one_line)
 Paragraphs = AfterValidator(_paragraphs)
 
 
-#: A case reference from the authority's case system: capitals, digits and hyphens,
-#: with at least four digits, so that a name can never pass for one.
-CASE_REF_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,31}$"
-
-
 def _has_four_digits(value: str) -> str:
     if sum(ch.isdigit() for ch in value) < 4:
         raise ValueError("a case reference has at least four digits (it is the case system's number, never a name)")
     return value
 
 
+#: A case reference from the authority's case system: capitals, digits and hyphens (``CASE_REF_PATTERN``,
+#: defined in ``domain.case_refs`` beside the patterns profiles state), with at least four digits, so that
+#: a name can never pass for one. The generic shape every journey's reference has, in recorded histories
+#: too; each authority's own shape, and the refusal of anything that looks like a name or a date of
+#: birth, are checked where a journey starts (``domain.case_refs.check``).
 CaseRef = Annotated[str, StringConstraints(pattern=CASE_REF_PATTERN), AfterValidator(_has_four_digits)]
 #: A conference's reference: its workflow id is ``cpj-conf-<ref>``, which no case reference can reach.
 CONFERENCE_REF_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,39}$"

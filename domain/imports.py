@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
+from domain import case_refs
+from domain.case_refs import CaseRefRefused
+from domain.policy import Profile
 from domain.events import (
     FIRST_DAY,
     LAST_DAY,
-    CaseRef,
     Category,
     Day,
     OneLine,
@@ -62,7 +64,6 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: What a date looks like in any of the ways people write one: never a case reference.
 _DATE_LIKE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
-_CASE_REF: TypeAdapter = TypeAdapter(CaseRef)
 _STAFF_REF: TypeAdapter = TypeAdapter(StaffRef)
 
 TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80), OneLine]
@@ -236,8 +237,11 @@ def parse_day(value: str, column: str) -> date | None:
     return found
 
 
-def case_ref_of(value: str) -> str:
-    """The row's case reference, or a refusal that never repeats what was there (a name, a date of birth)."""
+def case_ref_of(value: str, profile: Profile | None = None) -> str:
+    """The row's case reference, or a refusal that never repeats what was there (a name, a date of birth).
+
+    Of the ``profile``'s authority's shape when one is given (``domain.case_refs``), else of the generic one.
+    """
     value = value.strip().upper()
     if not value:
         raise _Refused("the case reference is empty")
@@ -245,10 +249,9 @@ def case_ref_of(value: str) -> str:
         raise _Refused("the case reference is a date (a date of birth in the wrong column?): a case reference is "
                        "the case system's number, such as CASE-0042, never a date of birth or a name")
     try:
-        return _CASE_REF.validate_python(value)
-    except ValidationError:
-        raise _Refused("the case reference is not one: 4 to 32 capital letters, digits and hyphens with at least "
-                       "four digits, such as CASE-0042 (never a name or a date of birth)") from None
+        return case_refs.check(value, profile)
+    except CaseRefRefused as refused:
+        raise _Refused(str(refused)) from None
 
 
 def category_of(value: str) -> Category:
@@ -271,9 +274,13 @@ def staff_ref_of(value: str) -> str:
         raise _Refused("the lead social worker is not a staff number such as SW-1042 (never a name)") from None
 
 
-def check_row(row: Row, known_policies: Collection[str], today: date, *, import_run: str | None = None,
-              recorded_by: str | None = None) -> Accepted | Refusal:
-    """One row, checked whole: the journey it starts, or why it cannot."""
+def check_row(row: Row, known_policies: Collection[str] | Mapping[str, Profile], today: date, *,
+              import_run: str | None = None, recorded_by: str | None = None) -> Accepted | Refusal:
+    """One row, checked whole: the journey it starts, or why it cannot.
+
+    ``known_policies``: the profiles a row may name, by id; given as the profiles themselves, each row's case
+    reference must also be of its authority's shape.
+    """
     cells = row.cells
     try:
         case_ref = case_ref_of(cells.get("case_ref", ""))
@@ -284,6 +291,8 @@ def check_row(row: Row, known_policies: Collection[str], today: date, *, import_
         if policy not in known_policies:
             raise _Refused(f"there is no policy profile {policy!r}; known: {', '.join(sorted(known_policies))}"
                            if policy else f"the policy is empty; known: {', '.join(sorted(known_policies))}")
+        if isinstance(known_policies, Mapping):
+            case_ref_of(case_ref, known_policies[policy])
         began = parse_day(cells.get("on_plan_since", ""), "on a plan since")
         if began is None:
             raise _Refused("on a plan since is empty: give the day of the conference that made the plan")
@@ -314,8 +323,8 @@ def _sentence(err: ValidationError) -> str:
     return message
 
 
-def check_rows(rows: Iterable[Row], known_policies: Collection[str], today: date, *, import_run: str | None = None,
-               recorded_by: str | None = None) -> list[Accepted | Refusal]:
+def check_rows(rows: Iterable[Row], known_policies: Collection[str] | Mapping[str, Profile], today: date, *,
+               import_run: str | None = None, recorded_by: str | None = None) -> list[Accepted | Refusal]:
     """Every row checked, in order; a case on two rows is refused on the second (one journey per case)."""
     first_row: dict[str, int] = {}
     checked: list[Accepted | Refusal] = []

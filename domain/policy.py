@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from domain.calendars import FIRST_VERSION
+from domain.case_refs import GENERIC, CaseReferencePattern
 
 BASELINE_ID = "working-together-2023"
 #: The statutory guidance the baseline cites; every other citation names a seed file.
@@ -269,6 +270,10 @@ class Profile(BaseModel):
     closure_days: tuple[date, ...] = ()
     rules: dict[str, Rule]
     options: dict[str, Option] = {}
+    #: What the authority's case system issues; a journey starts only under a reference of this shape (and
+    #: never one that looks like a name or a date of birth, ``domain.case_refs``). Not inherited: each
+    #: authority states its own; the baseline's is the generic shape, left out of the dump (below).
+    case_reference: CaseReferencePattern = GENERIC
     #: The bank holiday table the journey counts with (``domain.calendars``). Not policy: it is not in
     #: a profile file nor its digest; a journey starts on the newest and moves when one is published to
     #: it. Recorded inputs without it counted with the first version, hence the default.
@@ -289,6 +294,15 @@ class Profile(BaseModel):
         if "icpc_within" not in self.rules:
             raise ValueError("a profile must define icpc_within")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_the_generic_case_reference(self, handler):
+        # A profile on the generic shape dumps as it did before the field existed, so released snapshots
+        # and recorded inputs read the same (and the baseline needed no new release).
+        data = handler(self)
+        if self.case_reference == GENERIC:
+            data.pop("case_reference", None)
+        return data
 
     @property
     def pin(self) -> str:

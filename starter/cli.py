@@ -83,6 +83,10 @@ from starter.register_cli import register_app  # noqa: E402  (cpj register: link
 app.add_typer(register_app, name="register")
 from starter.import_cli import import_command  # noqa: E402  (cpj import: open cases from a CSV file)
 app.command("import")(import_command)
+from starter.census_cli import census_command  # noqa: E402  (cpj census: the CIN census's child protection part)
+app.command("census")(census_command)
+from starter.report_cli import report_app  # noqa: E402  (cpj report: the timeliness figures and their read model)
+app.add_typer(report_app, name="report")
 
 
 
@@ -143,6 +147,17 @@ def _profile(policy_id: str):
     try:
         return load_profile(policy_id)
     except PolicyNotFound as err:
+        raise _fail(str(err)) from None
+
+
+def _starting_under(case_ref: str, profile=None) -> None:
+    """A journey (or complaint) starts only under a reference of the authority's shape, never a name or a date
+    of birth: refused here, before Temporal is asked, in words that never repeat it."""
+    from domain.case_refs import CaseRefRefused, check
+
+    try:
+        check(case_ref, profile)
+    except CaseRefRefused as err:
         raise _fail(str(err)) from None
 
 
@@ -310,6 +325,28 @@ def policy_noted_readings(
                    f"{_cell(row['reading'])}")
 
 
+@policy_app.command("case-references")
+def policy_case_references(
+    markdown: Annotated[bool, typer.Option("--markdown", help="a Markdown table, to paste into a document")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """What each authority's case system issues: the case references a journey may start under."""
+    profiles = [load_profile(profile_id) for profile_id in profile_ids()]
+    rows = [{"policy": p.id, "authority": p.authority, **p.case_reference.model_dump()} for p in profiles]
+    if as_json:
+        typer.echo(json.dumps({"case_references": rows}, indent=2))
+        return
+    if markdown:
+        typer.echo("| Authority | A case reference is | For example | Pattern |")
+        typer.echo("|---|---|---|---|")
+        for row in rows:
+            typer.echo("| " + " | ".join(_cell(cell) for cell in (row["authority"], row["words"], row["example"]))
+                       + f" | `{_cell(row['pattern'])}` |")
+        return
+    for row in rows:
+        typer.echo(f"{row['policy']:<22} {row['example']:<14} {row['words']}")
+
+
 # -- deadlines ---------------------------------------------------------------
 
 
@@ -405,7 +442,7 @@ def journey_start(
     event_id: EventIdOption = None,
 ) -> None:
     """Start a journey for CASE_REF from a strategy discussion."""
-    _profile(policy)
+    _starting_under(case_ref, _profile(policy))
     event = _validated(StrategyDiscussion, event_id=_event_id(event_id), held_on=strategy_discussion,
                        initiated_section_47=not no_section_47)
 
@@ -434,7 +471,7 @@ def journey_transfer_in(
     event_id: EventIdOption = None,
 ) -> None:
     """Start a journey for a child on another authority's plan who has moved here."""
-    _profile(policy)
+    _starting_under(case_ref, _profile(policy))
     event = _validated(TransferIn, event_id=_event_id(event_id), agreed_on=agreed_on, moved_on=moved_on,
                        originating_authority=originating_authority, category=category)
 
@@ -459,6 +496,9 @@ def journey_list(
     stage: Annotated[Optional[Stage], typer.Option(help="only journeys at this stage")] = None,
     overdue: Annotated[Optional[bool], typer.Option("--overdue/--not-overdue", help="only journeys with / without a deadline passed")] = None,
     policy: Annotated[Optional[str], typer.Option(help="policy profile id (any version), or a pin id@version")] = None,
+    lead_social_worker: Annotated[Optional[str], typer.Option(help="only this lead social worker's cases (staff number)")] = None,
+    team: Annotated[Optional[str], typer.Option(help="only this team's cases (its name, exactly)")] = None,
+    case_ref: Annotated[Optional[str], typer.Option("--case-ref", help="only cases whose reference starts so")] = None,
     page_size: Annotated[int, typer.Option(min=1, max=1000, help="journeys per page")] = 100,
     page_token: Annotated[Optional[str], typer.Option(help="the token a page before printed after 'more:'")] = None,
     as_json: JsonOption = False,
@@ -467,7 +507,8 @@ def journey_list(
 
     async def go():
         return await (await _journeys()).list(stage=stage, overdue=overdue, policy=policy, page_size=page_size,
-                                              page_token=page_token)
+                                              page_token=page_token, lead_social_worker=lead_social_worker,
+                                              team=team, case_ref=case_ref)
 
     page = _run(go())
     if as_json:
@@ -633,6 +674,8 @@ def _print_started_complaint(started) -> None:
 
 
 def _start_complaint(complaint_ref: str, case_ref: str, opening) -> None:
+    _starting_under(case_ref)
+
     async def go():
         journeys = await _journeys()
         started = await journeys.start_complaint(complaint_ref, case_ref, opening)

@@ -24,7 +24,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
-from domain import complaints, icpc, imports
+from domain import case_refs, complaints, icpc, imports
 from domain.complaints import (
     COMPLAINT_EVENTS,
     ComplaintMade,
@@ -416,6 +416,7 @@ class Journeys:
         opening = recorded_as(opening, by)
         field = "transfer_in" if isinstance(opening, TransferIn) else "strategy_discussion"
         profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
+        case_refs.check(case_ref, profile)  # the authority's shape, never a name or a date of birth: before any id
         start = JourneyStart(case_ref=case_ref, **released.pinned(profile), **{field: opening})
         today = london_date(await self.clock())
         opened_on = max(opening.agreed_on, opening.moved_on or opening.agreed_on) if isinstance(opening, TransferIn) \
@@ -456,6 +457,7 @@ class Journeys:
         """
         imported = recorded_as(imported, by)
         profile = load_profile(policy_id)  # on the newest calendar; the input carries its pin, not the profile
+        case_refs.check(case_ref, profile)  # the authority's shape, never a name or a date of birth: before any id
         start = JourneyStart(case_ref=case_ref, **released.pinned(profile), imported=imported)
         today = london_date(await self.clock())
         if imported.imported_on > today:
@@ -749,6 +751,7 @@ class Journeys:
         same opening) is a caller's retry, answered as a ``resend``.
         """
         opening = recorded_as(opening, by)
+        case_refs.check(case_ref)  # never a name or a date of birth, even in a lookup (its journey's shape was checked)
         journey = await self._first_input(workflow_id_for(case_ref), JourneyStart,
                                           f"reading the policy of the journey for case {case_ref}")
         if journey is None:

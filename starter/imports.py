@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from activities.db import ImportRowOutcome, ImportRun
 from domain.deadlines import london_date
 from domain.imports import Accepted, FileRefused, check_rows, read_rows
-from shipped.profiles import profile_ids
+from shipped.profiles import load_profile, profile_ids
 from starter.audit import AuditLog
 from starter.client import EventRejected, JourneyError, JourneyExists, NotAnswered
 from starter.identity import Actor
@@ -143,7 +143,9 @@ async def _run(text, journeys, store, actor, run_id, *, via, dry_run, concurrenc
         await asyncio.to_thread(store.finish, run_id, f"The file was not imported: {refused}.", "refused")
         return await asyncio.to_thread(store.run, run_id)
     today = london_date(await journeys.clock())
-    checked = check_rows(rows, profile_ids(), today, import_run=run_id, recorded_by=actor.recorded_as)
+    # The profiles themselves: each row's case reference is checked against its authority's shape.
+    profiles = {profile_id: load_profile(profile_id) for profile_id in profile_ids()}
+    checked = check_rows(rows, profiles, today, import_run=run_id, recorded_by=actor.recorded_as)
     await asyncio.to_thread(store.counted, run_id, len(checked))
     if on_total:
         on_total(len(checked))

@@ -73,6 +73,9 @@ class Action(StrEnum):
     # Running the service
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
+    # Oversight: figures across cases (issue 11)
+    READ_REPORTS = "read_reports"
+    EXPORT_CENSUS = "export_census"
 
 
 #: Each action as staff read it (the README's table, error messages).
@@ -101,6 +104,8 @@ ACTION_WORDS: dict[Action, str] = {
     Action.READ_REGISTER_NOTICES: "See the register enquiries one was told of",
     Action.READ_AUDIT_LOG: "Read the audit log (who did and looked at what)",
     Action.MANAGE_ACCOUNTS: "Manage accounts and service keys",
+    Action.READ_REPORTS: "Read the timeliness reports (figures per authority, team and month)",
+    Action.EXPORT_CENSUS: "Export the Children in Need census extract (child protection) for the DfE",
 }
 
 _OPS, _LSW, _TM = Role.OPERATIONS_STAFF, Role.LEAD_SOCIAL_WORKER, Role.TEAM_MANAGER
@@ -136,11 +141,14 @@ MAY: dict[Action, frozenset[Role]] = {
     Action.READ_REGISTER_NOTICES: frozenset({_LSW, _TM, _SM}),
     Action.READ_AUDIT_LOG: frozenset({_ADMIN}),
     Action.MANAGE_ACCOUNTS: frozenset({_ADMIN}),
+    Action.READ_REPORTS: frozenset({_TM, _SM, _SUP, _ADMIN}),
+    Action.EXPORT_CENSUS: frozenset({_SM, _ADMIN}),
 }
 
 #: The actions that only read: a supervisor's are all among them, and the audit log calls them views.
 READS: frozenset[Action] = frozenset({Action.READ_CASE, Action.LIST_CASELOAD, Action.READ_POLICIES,
-                                      Action.DECODE_PAYLOADS, Action.READ_REGISTER_NOTICES, Action.READ_AUDIT_LOG})
+                                      Action.DECODE_PAYLOADS, Action.READ_REGISTER_NOTICES, Action.READ_AUDIT_LOG,
+                                      Action.READ_REPORTS, Action.EXPORT_CENSUS})
 
 #: Why a cell is as it is, where the documents do not say it in so many words.
 NOTES: dict[Action, str] = {
@@ -160,6 +168,9 @@ NOTES: dict[Action, str] = {
     Action.ENQUIRE_REGISTER: "the professions Staffordshire's procedure lists (58); the enquirer's profession is recorded with the enquiry",
     Action.READ_REGISTER_NOTICES: "the key worker told of an enquiry (Staffordshire procedures, 59-60); managers also see "
                                   "second enquiries about a child not known (61, the designated manager)",
+    Action.READ_REPORTS: "managers are judged on timeliness; the figures count cases and name no child",
+    Action.EXPORT_CENSUS: "the return is the authority's (its service manager's); administrators run it with them. "
+                          "It lists every child on a plan, so not the teams",
 }
 
 #: Which action each event is, by its ``type``: the journey's, its feed's, a conference's and a complaint's.

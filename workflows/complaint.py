@@ -176,18 +176,6 @@ class ComplaintWorkflow(CalendarUpdates, DeadlineKeeping):
     def _reminder_day(self, deadline: Deadline) -> date | None:
         return complaints.reminder_day(self._profile, deadline)
 
-    def _details_heading(self) -> list[str]:
-        state = self._state
-        process = f", {state.process.value} procedure" if state.process else ""
-        lines = [f"**{state.kind.value.replace('_', ' ').capitalize()} {state.complaint_ref}** about case "
-                 f"{state.case_ref}{process}: stage `{state.stage.value}`, received {state.received_on}, "
-                 f"policy `{state.policy}`"]
-        if state.refused_because:
-            lines.append(f"Refused: {state.refused_because}")
-        if state.closed_because and not state.refused_because:
-            lines.append(f"Closed {state.closed_on}: {state.closed_because}")
-        return lines
-
 
 def _what(row: ChallengeRow) -> str:
     return "complaint" if row.kind == "complaint" else "disagreement"

@@ -198,10 +198,3 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
             conference.close_window(self._state, deadline)  # nobody owed anything: it ran its course
             return
         await super()._escalate_overdue(deadline)
-
-    def _details_heading(self) -> list[str]:
-        state = self._state
-        return [
-            f"**Conference {state.conference_ref}** ({state.kind.value}) for {', '.join(state.case_refs)}: "
-            f"stage `{state.stage.value}`, meeting {state.meeting_on}, policy `{state.policy}`",
-        ]

@@ -298,15 +298,3 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
             await self._notify(effect.event_id, "conference-not-started", plan.Notice(
                 "conference_chair", "conference_not_started",
                 f"Conference not started for case {self._state.case_ref}", f"{effect.summary}: {cause}"))
-
-    def _details_heading(self) -> list[str]:
-        state = self._state
-        lines = [f"**Case {state.case_ref}**: stage `{state.stage.value}`, policy `{state.policy}`", ""]
-        if state.closed_because:
-            lines.append(f"Closed: {state.closed_because}")
-        if state.conference_owed is not None:
-            lines.append(f"Owed: {state.conference_owed.words}")
-        for row in state.challenges:
-            lines.append(f"{row.kind.replace('_', ' ').capitalize()} {row.ref} (opened {row.opened_on}): "
-                         f"{row.outcome if row.closed_on else row.stage}")
-        return lines

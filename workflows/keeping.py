@@ -3,11 +3,11 @@
 A journey and a conference both keep a table of deadlines, wait on the nearest
 with a named timer, escalate once to the role ``domain.deadlines.KINDS`` names
 when one passes, write records and send notices through idempotent
-activities, and show their table as current details in the Temporal UI. This
-mixin is that shared part; each workflow supplies ``_state`` (with
-``deadlines``, ``escalations``, ``event_ids``, ``undelivered``, ``reminded``,
-``case_ref``, ``policy``, ``stage``), ``_profile``, ``_changed`` and
-``_details_heading``.
+activities, and show where they stand as current details in the Temporal UI, in
+words (``workflows.supervisor_view``). This mixin is that shared part; each
+workflow supplies ``_state`` (with ``deadlines``, ``escalations``, ``event_ids``,
+``undelivered``, ``reminded``, ``case_ref``, ``policy``, ``stage``), ``_profile``
+and ``_changed``.
 
 **Effects after state.** Handlers check an event, change state and queue what must follow
 (records, letters, signals to other workflows, child workflow starts) in the state's outbox;
@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.plan import Notice
     from workflows import search_attributes as sa
+    from workflows import supervisor_view
 
 # Longer than the records database's own 30 s wait for a lock, so a lock wait is not cut off as it ends.
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
@@ -62,6 +63,11 @@ OUTBOX_PATCH = "outbox"
 #: first (before, an overdue deadline left the index, so the caseload read "none open" for an overdue
 #: case), and a journey indexes its lead social worker's staff number and its team for the caseload.
 CASELOAD_PATCH = "caseload-attributes"
+#: Since this patch a workflow indexes what a supervisor searches by in the Temporal UI (the authority, the
+#: stage and category in words, every overdue kind of deadline, an open complaint, the plan's start, the
+#: review's due day: ``workflows.supervisor_view``), and ``CpjNextDeadline`` is the due day itself (its noon,
+#: UTC, so the UI shows that day), not the instant after it.
+SUPERVISOR_PATCH = "supervisor-view"
 
 
 class EventRejected(ApplicationError):
@@ -79,6 +85,7 @@ class DeadlineKeeping:
         (every run since each patch)."""
         self._outbox_on = workflow.patched(OUTBOX_PATCH)
         self._caseload_on = workflow.patched(CASELOAD_PATCH)
+        self._supervisor_on = workflow.patched(SUPERVISOR_PATCH)
 
     async def _keep_until(self, ended) -> None:
         """Carry out effects and wait for the next event or deadline until ``ended()``, then finish."""
@@ -331,7 +338,9 @@ class DeadlineKeeping:
             raise EventRejected(f"{field} {day} is in the future (today is {today})")
 
     def _publish(self) -> None:
-        """Show the deadline table in the UI and index the next deadline for search."""
+        """Index the next deadline (and, since the supervisor-view patch, what a supervisor searches by) and
+        show the current details in words. The details are not in the history (only the UI's metadata
+        query reads them), so every run shows them in words, whenever it began."""
         state = self._state
         upcoming = _next_to_meet(state.deadlines) if self._caseload_on else state.next_open()
         overdue = any(row.status is DeadlineStatus.OVERDUE for row in state.deadlines)
@@ -344,6 +353,9 @@ class DeadlineKeeping:
         }
         if self._caseload_on:
             index.update(self._holders_index())
+        if self._supervisor_on:
+            index[sa.NEXT_DEADLINE] = sa.day_instant(upcoming.alarm_date) if upcoming else None
+            index.update(self._supervisor_index())
         changed = [
             key.value_set(value) if value is not None else key.value_unset()
             for key, value in index.items()
@@ -353,11 +365,7 @@ class DeadlineKeeping:
             # Only what changed: every upsert is an event in a history that may run for years.
             workflow.upsert_search_attributes(changed)
             self._indexed.update({key.name: value for key, value in index.items()})
-        lines = [*self._details_heading(), "", "| deadline | due | status | why |", "|---|---|---|---|"]
-        for row in state.deadlines:
-            status = row.status.value + (f", agreed delay to {row.agreed_target}" if row.agreed_target else "")
-            lines.append(f"| {row.label} | {row.due} | {status} | {row.reason} |")
-        workflow.set_current_details("\n".join(lines))
+        workflow.set_current_details(supervisor_view.details(state, self._profile))
 
     def _holders_index(self) -> dict:
         """Who holds the case, for the caseload's filters: only a journey's state names them. Nothing is
@@ -369,6 +377,12 @@ class DeadlineKeeping:
             if value is not None or key.name in self._indexed:
                 index[key] = value
         return index
+
+    def _supervisor_index(self) -> dict:
+        """What a supervisor searches by; as for the holders, nothing is indexed (not even false) until
+        there is something to index."""
+        return {key: value for key, value in supervisor_view.index(self._state, self._profile).items()
+                if value not in (None, False) or key.name in self._indexed}
 
 
 def _next_to_meet(deadlines: list[Deadline]) -> Deadline | None:

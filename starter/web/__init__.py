@@ -34,6 +34,8 @@ from starter.web.security import SecurityHeaders, secure_cookies_from_env
 from starter.web.sign_in import OidcSettings, sign_in_router
 from starter.web.register import register_router
 from starter.web.imports import imports_router
+from starter.web.census import census_router
+from starter.web.reports import reports_router
 from starter.web.templating import STATIC
 
 
@@ -85,6 +87,8 @@ def create_app(
     app.include_router(admin_router(journeys), dependencies=signed_in_first)
     app.include_router(register_router(journeys), dependencies=signed_in_first)
     app.include_router(imports_router(journeys), dependencies=signed_in_first)
+    app.include_router(census_router(), dependencies=signed_in_first)
+    app.include_router(reports_router(), dependencies=signed_in_first)
     add_codec_server(app)  # the Temporal UI's codec server: its own sign-in check and CORS (starter.web.codec)
     return app
 

@@ -6,7 +6,7 @@ Routes::
     GET  /api/policies/{id}                     one resolved profile
     GET  /api/deadlines?policy=&strategy_discussion=   the ICPC deadline, and why
     POST /api/journeys                          start a journey (201; a retried start 200, "resend": true)
-    GET  /api/journeys?stage=&overdue=&policy=&page_size=&page_token=
+    GET  /api/journeys?stage=&overdue=&policy=&lead_social_worker=&team=&case_ref=&page_size=&page_token=
                                                 one page of journey summaries and the next page's token
     GET  /api/journeys/{case_ref}               a journey's state
     POST /api/journeys/{case_ref}/events        send one event (discriminated by "type")
@@ -31,6 +31,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from domain import case_refs
 from domain.complaints import COMPLAINT_EVENTS, ComplaintEvent, ComplaintMade, ComplaintRef, DisagreementRaised, Opening
 from domain.conference import ConferenceEvent
 from domain.deadlines import icpc_deadline
@@ -202,6 +203,9 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         """Start a journey; sending the same opening again (same event id) is answered, not refused."""
         if body.policy not in profile_ids():
             raise PolicyNotFound(f"no policy profile {body.policy!r}; known: {', '.join(profile_ids())}")
+        # 422 with the reason in words (a ValueError), never the reference: not the authority's shape, or a name
+        # or a date of birth.
+        case_refs.check(body.case_ref, load_profile(body.policy))
         j = await journeys()
         started = await j.start(body.case_ref, body.policy, body.strategy_discussion or body.transfer_in,
                                 by=actor.recorded_as)
@@ -215,13 +219,18 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
         stage: Annotated[Stage | None, Query(description="only journeys at this stage")] = None,
         overdue: Annotated[bool | None, Query(description="only journeys with (true) or without (false) a deadline passed")] = None,
         policy: Annotated[str | None, Query(description="policy profile id (any version), or a pin id@version")] = None,
+        lead_social_worker: Annotated[str | None, Query(description="only this lead social worker's cases (a staff "
+                                                                    "number)", max_length=64)] = None,
+        team: Annotated[str | None, Query(description="only this team's cases (its name, exactly)", max_length=60)] = None,
+        case_ref: Annotated[str | None, Query(description="only cases whose reference starts so", max_length=64)] = None,
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
         page_token: Annotated[str | None, Query(description="next_page_token of the page before")] = None,
         *, actor: Lister,
     ) -> dict:
         """One row per journey (its latest run); follow ``next_page_token`` until it is null."""
         page = await (await journeys()).list(stage=stage, overdue=overdue, policy=policy, page_size=page_size,
-                                             page_token=page_token)
+                                             page_token=page_token, lead_social_worker=lead_social_worker, team=team,
+                                             case_ref=case_ref)
         return {"journeys": [summary_json(row) for row in page.journeys], "next_page_token": page.next_page_token}
 
     @router.get("/api/journeys/{case_ref}", tags=["journeys"],
@@ -280,6 +289,7 @@ def api_router(journeys: JourneysFactory) -> APIRouter:
     ) -> dict:
         """Start a complaint or disagreement on the case's journey's policy; one the procedure does not take (an
         ineligible complainant, one agency's own service, a date in the future) is refused at once, with the reason."""
+        case_refs.check(body.case_ref)  # 422 if it looks like a name or a date of birth, before Temporal is asked
         j = await journeys()
         started = await j.start_complaint(body.complaint_ref, body.case_ref, body.opening, by=actor.recorded_as)
         return await started_answer(started, response, lambda: j.complaint(body.complaint_ref),

@@ -49,7 +49,7 @@ from starter.web.conference import (
 from starter.web.conference_questions import conference_answers, conference_questions, where
 from starter.web.connection import JourneysFactory
 from starter.web.errors import error_page
-from starter.web.form_errors import CASE_REF_HELP, InvalidCaseRef, valid_case_ref
+from starter.web.form_errors import InvalidCaseRef, valid_case_ref
 from starter.web.forms import london_today, new_event_id, offered_now, state_overrides
 from starter.web.govuk_forms import (
     Question,
@@ -158,13 +158,14 @@ def event_pages_router(journeys: JourneysFactory) -> APIRouter:
         answers, errors = read_answers(qs, values)
         case_ref = answers.get("case_ref") or ""
         values["case_ref"] = case_ref
-        if "case_ref" not in errors:
-            try:
-                case_ref = valid_case_ref(case_ref)
-            except InvalidCaseRef as err:
-                errors["case_ref"] = str(err) if "digits" in str(err) else CASE_REF_HELP
         if answers.get("policy") and answers["policy"] not in profile_ids():
             errors["policy"] = "Select whose procedures the case follows"
+        if "case_ref" not in errors:
+            try:  # the chosen authority's shape (once one is chosen); never a name or a date of birth
+                case_ref = valid_case_ref(case_ref, load_profile(answers["policy"])
+                                          if answers.get("policy") and "policy" not in errors else None)
+            except InvalidCaseRef as err:
+                errors["case_ref"] = str(err)
         if not errors:
             try:
                 values["event_id"] = values.get("event_id") or new_event_id()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
+from domain import case_refs
+from domain.case_refs import CaseRefRefused
 from domain.complaints import COMPLAINT_EVENT_TYPES, ComplaintMade, DisagreementRaised
-from domain.events import EVENT_TYPES, CaseRef
+from domain.events import EVENT_TYPES
+from domain.policy import Profile
 
-CASE_REF_ADAPTER: TypeAdapter = TypeAdapter(CaseRef)
 #: Every event whose form names its fields by the model's titles: the journey's and a complaint's.
 TITLED_EVENTS = {**EVENT_TYPES, **COMPLAINT_EVENT_TYPES, "complaint_made": ComplaintMade,
                  "disagreement_raised": DisagreementRaised}
@@ -142,13 +144,15 @@ class InvalidCaseRef(ValueError):
     pass
 
 
-def valid_case_ref(value: str) -> str:
-    """The case reference, or :class:`InvalidCaseRef` with a sentence staff can act on."""
+def valid_case_ref(value: str, policy: Profile | None = None) -> str:
+    """The case reference, or :class:`InvalidCaseRef` with a sentence staff can act on (never the value).
+
+    Every form that takes a case reference comes here. With the ``policy`` a journey is to start under, the
+    reference must be of its authority's shape; with or without, never one that looks like a name or a date
+    of birth (``domain.case_refs``).
+    """
     try:
-        return CASE_REF_ADAPTER.validate_python(value)
-    except ValidationError as err:
-        [item] = err.errors(include_url=False)
-        if item["type"] == "string_pattern_mismatch":
-            raise InvalidCaseRef(CASE_REF_HELP) from None
-        msg = str(item["msg"]).removeprefix("Value error, ")
+        return case_refs.check(value, policy)
+    except CaseRefRefused as err:
+        msg = str(err)
         raise InvalidCaseRef(msg[:1].upper() + msg[1:] + ".") from None

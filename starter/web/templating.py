@@ -40,6 +40,8 @@ SECTIONS: tuple[tuple[str, str, Action], ...] = (
     ("/", "Caseload", Action.LIST_CASELOAD),
     ("/import", "Import cases", Action.IMPORT_CASES),
     ("/register", "Register enquiries", Action.ENQUIRE_REGISTER),
+    ("/reports", "Reports", Action.READ_REPORTS),
+    ("/census", "Census", Action.EXPORT_CENSUS),
     ("/audit", "Audit log", Action.READ_AUDIT_LOG),
 )
 

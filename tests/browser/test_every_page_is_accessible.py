@@ -86,6 +86,10 @@ async def test_the_pages_of_an_administrator_and_of_a_register_enquirer(
             break
         await administrator.follow("Refresh")
     assert " ".join((await administrator.page.locator(".govuk-panel").inner_text()).split()) == "Import finished 2 of 2 rows done"
+    await administrator.open("/census")
+    await administrator.press("Check the return")  # this year's return of the first authority in the list
+    await administrator.open("/census?year=26&authority=darlington")  # a year the form cannot take
+    assert (await administrator.page.title()).startswith("Error: ")
 
 
 async def test_a_journey_on_a_plan_and_every_form_it_offers(social_worker: Person, tool: ServedTool) -> None:
@@ -112,3 +116,14 @@ async def test_a_conference_page_and_every_form_it_offers(social_worker: Person,
     assert forms, "the conference page offers what can be recorded for it"
     for form in forms:
         await open_and_send_unanswered(me, form)
+
+
+async def test_the_timeliness_reports_a_manager_reads(people: Callable[[], Awaitable[Person]], tool: ServedTool) -> None:
+    await a_child_on_a_plan(tool)  # this year's ICPC: the charts have a bar to draw
+    manager = await people()
+    await manager.sign_in(tool.add_person("TM-0001", {Role.TEAM_MANAGER}))
+    await manager.open("/reports")
+    await manager.press("Show the figures")
+    assert await manager.page.locator("main svg[role='img'] title").count() >= 7
+    await manager.open("/reports?year=26&authority=nowhere")  # answers the form cannot take
+    assert (await manager.page.title()).startswith("Error: ")

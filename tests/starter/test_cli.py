@@ -183,11 +183,13 @@ def test_a_listing_says_how_to_get_the_next_page_and_an_absent_worker_is_a_clear
         return journeys
 
     monkeypatch.setattr("starter.cli._journeys", fake_journeys)
-    out = cpj("journey", "list", "--stage", "on_plan", "--overdue", "--policy", "darlington", "--page-size", "1")
+    out = cpj("journey", "list", "--stage", "on_plan", "--overdue", "--policy", "darlington", "--page-size", "1",
+              "--team", "Locality North", "--lead-social-worker", "SW-1042", "--case-ref", "DAR-2026")
     assert "DAR-2026-0101" in out
     assert out.splitlines()[-1] == "more: --page-token -tok_2"
     assert journeys.asked == {"stage": "on_plan", "overdue": True, "policy": "darlington", "page_size": 1,
-                              "page_token": None}
+                              "page_token": None, "team": "Locality North", "lead_social_worker": "SW-1042",
+                              "case_ref": "DAR-2026"}
 
     cpj("journey", "list", "--page-size", "1", "--page-token", "-tok_2")
     assert journeys.asked["page_token"] == "-tok_2"

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.testing import WorkflowEnvironment
 
 from starter.codec import data_converter
+from starter.web.labels import day_words
 from activities.db import make_engine
 from activities.notify import FileSender
 from domain.deadlines import london_date
@@ -94,11 +96,13 @@ async def test_journey_started_from_the_cli_waits_on_a_named_icpc_timer(dev_serv
     assert await described.static_summary() == "Child protection journey for case DAR-2026-0042"
     assert "darlington@" in await described.static_details()
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
-    assert f"| Initial child protection conference | {icpc['due']} | open |" in metadata.current_details
+    due = date.fromisoformat(icpc["due"])
+    assert f"- Initial child protection conference: due {day_words(due)}. 15 working days after" in metadata.current_details
     attrs = described.typed_search_attributes
     assert attrs.get(sa.STAGE) == "awaiting_icpc"
     assert attrs.get(sa.NEXT_DEADLINE_KIND) == "icpc"
-    assert london_date(attrs.get(sa.NEXT_DEADLINE)).isoformat() > icpc["due"]  # end of the due day, London
+    assert attrs.get(sa.NEXT_DEADLINE).date() == london_date(attrs.get(sa.NEXT_DEADLINE)) == due  # the UI shows the due day
+    assert attrs.get(sa.AUTHORITY) == "Darlington"
 
     async def listed() -> bool:
         return "DAR-2026-0042" in await cpj(env, task_queue, "journey", "list")

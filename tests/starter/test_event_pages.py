@@ -85,7 +85,7 @@ async def test_a_name_for_a_case_reference_is_refused_beside_the_question_and_ke
 
     assert response.status_code == 422
     assert '<p id="case_ref-error" class="govuk-error-message">' in response.text
-    assert "at least four digits" in response.text
+    assert "The case reference looks like a name" in response.text
     assert '<a href="#case_ref">' in response.text and '<a href="#policy">' in response.text
     assert "Select whose procedures the case follows" in response.text
     assert "Select yes if the strategy discussion initiated a section 47 enquiry, or no" in response.text

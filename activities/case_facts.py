@@ -1,0 +1,83 @@
+"""The read model the reports and the census read: each journey's facts, refolded from its records.
+
+The record writer calls :func:`refresh_case` after every record it writes (and again when a retry finds
+the record already written), so the facts never wait for a scan of Temporal. A refresh folds all of the
+case's journey records again (``domain.case_facts.fold_case``) and writes what they say: doing it twice
+leaves the same rows, which is what makes a retried activity harmless. ``cpj report rebuild`` refreshes
+every case, for a database that had records before this table existed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from activities.db import CaseFactsRow, JourneyRecord
+from domain.case_facts import JourneyFacts, fold_case, from_json, to_json
+
+
+def authority_name(policy: str) -> str | None:
+    """The authority a policy pin (``darlington@2026.1``) belongs to, as its profile names it."""
+    from domain.released import RELEASED
+
+    released = RELEASED.get(policy.split("#", 1)[0])
+    if released is not None:
+        return released.profile.authority
+    try:  # a profile from before releases, or one not released yet: its shipped file names the authority
+        from shipped.profiles import load_profile
+
+        return load_profile(policy.split("@", 1)[0]).authority
+    except Exception:  # noqa: BLE001 - an unknown profile is shown by its id, never a failure to record
+        return None
+
+
+def refresh_case(engine: Engine, case_ref: str) -> list[JourneyFacts]:
+    """Fold ``case_ref``'s journey records again and store each journey's facts (idempotent)."""
+    for attempt in (1, 2):
+        with Session(engine) as session:
+            records = session.exec(select(JourneyRecord).where(JourneyRecord.case_ref == case_ref)).all()
+            folded = fold_case(records, authority_name)
+            now = datetime.now(UTC)
+            session.execute(delete(CaseFactsRow).where(
+                col(CaseFactsRow.case_ref) == case_ref,
+                col(CaseFactsRow.journey).not_in([facts.journey for facts in folded])))
+            for facts in folded:
+                row = session.get(CaseFactsRow, facts.journey)
+                stored = to_json(facts)
+                if row is None:
+                    session.add(CaseFactsRow(journey=facts.journey, case_ref=case_ref, profile_id=facts.profile_id,
+                                             team=facts.team, facts=stored, updated_at=now))
+                elif row.facts != stored or row.team != facts.team or row.profile_id != facts.profile_id:
+                    row.facts, row.team, row.profile_id, row.updated_at = stored, facts.team, facts.profile_id, now
+                    session.add(row)
+            try:
+                session.commit()
+                return folded
+            except IntegrityError:
+                # Another writer of the same case inserted a row first: fold again over what it wrote.
+                session.rollback()
+                if attempt == 2:
+                    raise
+    return []  # unreachable: the second attempt returns or raises
+
+
+def rebuild(engine: Engine) -> int:
+    """Refresh every case that has records: how an existing database gets its facts. Returns the journeys."""
+    with Session(engine) as session:
+        case_refs = session.exec(select(JourneyRecord.case_ref).distinct()).all()
+    return sum(len(refresh_case(engine, case_ref)) for case_ref in sorted(case_refs))
+
+
+def read_facts(engine: Engine, *, profile_id: str | None = None, team: str | None = None) -> list[JourneyFacts]:
+    """The journeys' facts, of one authority's profile and one team if given."""
+    query = select(CaseFactsRow)
+    if profile_id:
+        query = query.where(CaseFactsRow.profile_id == profile_id)
+    if team:
+        query = query.where(CaseFactsRow.team == team)
+    with Session(engine) as session:
+        return [from_json(row.facts) for row in session.exec(query.order_by(col(CaseFactsRow.journey))).all()]
