@@ -40,6 +40,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.db import NotificationLog, data_dir, rejected
 from activities.log import get_logger
+from activities.metrics import LETTERS, template_label
 from domain.effects import NotificationRequest, NotificationResult
 
 
@@ -240,6 +241,19 @@ class NotifyActivities:
 
     @activity.defn(name="send_notification")
     def send_notification(self, request: NotificationRequest) -> NotificationResult:
+        template = template_label(request.template)
+        try:
+            result = self._send_once(request)
+        except Exception as error:
+            # A non-retryable refusal is final: the journey records the letter as undelivered. Anything
+            # else is tried again by Temporal, so it is a failed attempt, not a lost letter.
+            undelivered = isinstance(error, ApplicationError) and error.non_retryable
+            LETTERS.labels(template=template, outcome="undelivered" if undelivered else "failed").inc()
+            raise
+        LETTERS.labels(template=template, outcome="sent" if result.sent else "already_sent").inc()
+        return result
+
+    def _send_once(self, request: NotificationRequest) -> NotificationResult:
         log = get_logger(
             __name__, case_ref=request.case_ref, workflow_id=request.workflow_id, reference=request.reference
         )

@@ -16,6 +16,7 @@ from temporalio import activity
 from activities.case_facts import refresh_case
 from activities.db import JourneyRecord, rejected
 from activities.log import get_logger
+from activities.metrics import count_overdue
 from domain.effects import RecordRequest, RecordResult
 from domain.events import workflow_id_for
 
@@ -51,6 +52,7 @@ class RecordActivities:
                 self._keep_facts(request, log)
                 return RecordResult(key=request.key, created=False)
         log.info("record written", kind=request.kind)
+        count_overdue(request.kind)  # once: only the attempt that wrote the record counts its escalation
         self._keep_facts(request, log)
         return RecordResult(key=request.key, created=True)
 

@@ -911,8 +911,17 @@ def audit_command(
 
 
 @app.command("worker")
-def worker_command() -> None:
+def worker_command(
+    health: Annotated[bool, typer.Option("--health", help="exit 0 if this container's worker has a fresh heartbeat "
+                                         "(it answers, and reaches Temporal and the records database), 1 if not")] = False,
+) -> None:
     """Run a worker against CPJ_TEMPORAL_ADDRESS."""
+    if health:
+        from starter.worker_health import check
+
+        healthy, sentence = check()
+        typer.echo(sentence, err=not healthy)
+        raise typer.Exit(0 if healthy else 1)
     import worker
 
     _using_temporal()
@@ -929,8 +938,12 @@ def web_command(
 
     from starter.web import create_app
 
+    from activities.log import configure_logging
+
     _using_temporal()
-    uvicorn.run(create_app(), host=host, port=port)
+    configure_logging()
+    # uvicorn's own lines (start, errors, each request) through our logging: JSON in production, no query strings.
+    uvicorn.run(create_app(), host=host, port=port, log_config=None)
 
 
 @app.command("up")

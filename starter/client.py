@@ -22,6 +22,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from domain import case_refs, complaints, icpc, imports
@@ -51,6 +52,7 @@ from domain.plan import InvalidEvent
 from domain.state import JourneyStart
 from shipped import released
 from starter.codec import data_converter
+from starter.metrics import counts_events
 from domain.state import ChallengeRow, JourneyState, Stage
 from shipped.calendars import is_shipped
 from shipped.profiles import load_profile, profile_ids
@@ -74,13 +76,14 @@ def temporal_address() -> str:
     return os.environ.get("CPJ_TEMPORAL_ADDRESS", "localhost:7233")
 
 
-async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+async def connect(address: str | None = None, namespace: str | None = None, runtime: Runtime | None = None) -> Client:
     return await Client.connect(
         address or temporal_address(),
         namespace=namespace or os.environ.get("CPJ_TEMPORAL_NAMESPACE", "default"),
         # Payloads and failures encrypted (starter.codec): Temporal never holds what staff typed in clear.
         data_converter=data_converter(),
         tls=tls_config(),
+        runtime=runtime,  # the worker's, exporting the SDK's metrics (activities.metrics); else the default
     )
 
 
@@ -405,6 +408,7 @@ class Journeys:
             return WorkerUnavailable(f"the journeys worker is not answering ({waited}); nothing was lost, try again")
         return NotAnswered(f"Temporal is not answering ({waited}); nothing was lost, try again")
 
+    @counts_events(event_at=2)
     async def start(self, case_ref: str, policy_id: str, opening: StrategyDiscussion | TransferIn, *,
                     by: str | None = None) -> Started:
         """Start a journey from a strategy discussion, or from a transfer in from another authority.
@@ -538,6 +542,7 @@ class Journeys:
         """Send one event and return the journey's state after it (see :meth:`send_event`)."""
         return (await self.send_event(case_ref, event, by=by)).state
 
+    @counts_events(event_at=1)
     async def send_event(self, case_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one event (a model from ``domain.events``): the journey's receipt and its state after it.
 
@@ -559,6 +564,7 @@ class Journeys:
             raise await self._translate(err, case_ref) from err
         return Answer(receipt, state)
 
+    @counts_events(event_at=1)
     async def feed(self, case_ref: str, event, *, by: str | None = None) -> None:
         """Signal a feed event (missing child, child found, significant event): no answer is awaited."""
         if type(event) not in FEED_EVENTS:
@@ -575,6 +581,7 @@ class Journeys:
         """Send one conference event and return the conference's state after it."""
         return (await self.send_conference_event(conference_ref, event, by=by)).state
 
+    @counts_events(event_at=1)
     async def send_conference_event(self, conference_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one conference event (a model from ``domain.conference``) to its conference workflow."""
         if type(event) not in CONFERENCE_EVENTS:
@@ -741,6 +748,7 @@ class Journeys:
 
     # -- Complaints, appeals and disagreements (their own workflows, beside the journey) ----------
 
+    @counts_events(event_at=2)
     async def start_complaint(self, complaint_ref: str, case_ref: str,
                               opening: ComplaintMade | DisagreementRaised, *, by: str | None = None) -> Started:
         """Start a complaint or disagreement about case ``case_ref``, on the journey's pinned policy.
@@ -797,6 +805,7 @@ class Journeys:
             raise JourneyExists(message + "; give this one a reference of its own") from err
         return Started(workflow_id)
 
+    @counts_events(event_at=1)
     async def send_complaint_event(self, complaint_ref: str, event, *, by: str | None = None) -> Answer:
         """Send one event (a model from ``domain.complaints``) to a complaint: its receipt and its state after it.
 

@@ -76,6 +76,8 @@ class Action(StrEnum):
     # Oversight: figures across cases (issue 11)
     READ_REPORTS = "read_reports"
     EXPORT_CENSUS = "export_census"
+    # Watching the service run (issue 12)
+    READ_METRICS = "read_metrics"
 
 
 #: Each action as staff read it (the README's table, error messages).
@@ -106,6 +108,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.MANAGE_ACCOUNTS: "Manage accounts and service keys",
     Action.READ_REPORTS: "Read the timeliness reports (figures per authority, team and month)",
     Action.EXPORT_CENSUS: "Export the Children in Need census extract (child protection) for the DfE",
+    Action.READ_METRICS: "Read the service's metrics (/metrics, for Prometheus): counts, no case",
 }
 
 _OPS, _LSW, _TM = Role.OPERATIONS_STAFF, Role.LEAD_SOCIAL_WORKER, Role.TEAM_MANAGER
@@ -143,12 +146,13 @@ MAY: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ACCOUNTS: frozenset({_ADMIN}),
     Action.READ_REPORTS: frozenset({_TM, _SM, _SUP, _ADMIN}),
     Action.EXPORT_CENSUS: frozenset({_SM, _ADMIN}),
+    Action.READ_METRICS: frozenset({_ADMIN}),
 }
 
 #: The actions that only read: a supervisor's are all among them, and the audit log calls them views.
 READS: frozenset[Action] = frozenset({Action.READ_CASE, Action.LIST_CASELOAD, Action.READ_POLICIES,
                                       Action.DECODE_PAYLOADS, Action.READ_REGISTER_NOTICES, Action.READ_AUDIT_LOG,
-                                      Action.READ_REPORTS, Action.EXPORT_CENSUS})
+                                      Action.READ_REPORTS, Action.EXPORT_CENSUS, Action.READ_METRICS})
 
 #: Why a cell is as it is, where the documents do not say it in so many words.
 NOTES: dict[Action, str] = {
@@ -171,6 +175,7 @@ NOTES: dict[Action, str] = {
     Action.READ_REPORTS: "managers are judged on timeliness; the figures count cases and name no child",
     Action.EXPORT_CENSUS: "the return is the authority's (its service manager's); administrators run it with them. "
                           "It lists every child on a plan, so not the teams",
+    Action.READ_METRICS: "Prometheus scrapes with the token in CPJ_METRICS_TOKEN_FILE, not as a person",
 }
 
 #: Which action each event is, by its ``type``: the journey's, its feed's, a conference's and a complaint's.

@@ -294,3 +294,82 @@ def test_without_tls_settings_the_client_connects_in_plain_text_as_the_embedded_
     for setting in TLS_SETTINGS:
         monkeypatch.delenv(setting, raising=False)
     assert tls_config() is False
+
+
+# -- Metrics (issue 12): Prometheus scrapes what the services serve, where they serve it ------------
+
+def test_prometheus_scrapes_the_worker_and_the_admin_tool_on_the_ports_they_listen_on() -> None:
+    prometheus = SERVICES["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:")
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in prometheus["volumes"]}
+    config_file = next(arg.split("=", 1)[1] for arg in prometheus["command"] if arg.startswith("--config.file="))
+    scrape = yaml.safe_load((ROOT / mounted[config_file]).read_text())
+    # The worker's jobs find every worker container by name (scaled out, several); the admin tool is one target.
+    targets = {job["job_name"]: target for job in scrape["scrape_configs"]
+               for target in (job["static_configs"][0]["targets"] if "static_configs" in job else
+                              [f"{name}:{found['port']}" for found in job["dns_sd_configs"] for name in found["names"]])}
+    admin_command = SERVICES["admin"]["command"]
+    admin_port = admin_command[admin_command.index("--port") + 1]
+    worker = SERVICES["worker"]["environment"]
+    assert targets == {
+        "worker-temporal": f"worker:{worker['CPJ_TEMPORAL_METRICS_ADDRESS'].rsplit(':', 1)[1]}",
+        "worker": f"worker:{worker['CPJ_METRICS_ADDRESS'].rsplit(':', 1)[1]}",
+        "admin": f"admin:{admin_port}",
+    }
+    # The worker's endpoints listen on the compose network, and neither they nor Prometheus reach past this host.
+    assert worker["CPJ_TEMPORAL_METRICS_ADDRESS"].startswith("0.0.0.0:") and not SERVICES["worker"].get("ports")
+    assert published(prometheus) == ["127.0.0.1:9090:9090"]
+
+
+def test_prometheus_presents_the_token_the_admin_tool_reads() -> None:
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    [admin_job] = [job for job in scrape["scrape_configs"] if job["job_name"] == "admin"]
+    credentials = admin_job["authorization"]["credentials_file"]
+    assert credentials == SERVICES["admin"]["environment"]["CPJ_METRICS_TOKEN_FILE"] == "/run/secrets/metrics-token"
+    assert "metrics-token" in SERVICES["prometheus"]["secrets"] and "metrics-token" in SERVICES["admin"]["secrets"]
+    assert COMPOSE["secrets"]["metrics-token"]["file"].startswith("${CPJ_SECRETS_DIR:-./secrets}/")
+
+
+# -- Health and logs (issue 12) -------------------------------------------------------------------
+
+def test_the_worker_is_healthy_only_while_its_heartbeat_is_fresh() -> None:
+    check = SERVICES["worker"]["healthcheck"]
+    assert check["test"] == ["CMD", "cpj", "worker", "--health"]
+    assert "--health" in CliRunner().invoke(app, ["worker", "--help"]).output
+    # Three failed checks in a row before it is unhealthy; time to wait for its database and Temporal first.
+    assert check["retries"] >= 2 and "start_period" in check
+
+
+@pytest.mark.parametrize(("status", "exit_code"), [(200, 0), (503, 1)])
+def test_the_admin_tool_is_healthy_when_its_readiness_page_says_ready(status: int, exit_code: int) -> None:
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    check = SERVICES["admin"]["healthcheck"]["test"]
+    command = SERVICES["admin"]["command"]
+    url = f"http://127.0.0.1:{command[command.index('--port') + 1]}/readyz"
+    assert check[:3] == ["CMD", "python", "-c"] and url in check[3]
+    asked = []
+
+    class Readiness(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    # The compose file's own command, run against a stand-in answering as /readyz would.
+    with HTTPServer(("127.0.0.1", 0), Readiness) as server:
+        threading.Thread(target=server.handle_request, daemon=True).start()
+        script = check[3].replace(url, f"http://127.0.0.1:{server.server_address[1]}/readyz")
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
+    assert asked == ["/readyz"] and ran.returncode == exit_code
+
+
+def test_every_process_of_ours_logs_json() -> None:
+    for name, service in OURS.items():
+        assert service["environment"].get("CPJ_LOG_FORMAT") == "json", name

@@ -31,6 +31,8 @@ from starter.web.event_pages import event_pages_router
 from starter.web.errors import ApiJSONResponse, BodyLimit, add_error_handlers, error_page
 from starter.web.identity import CsrfRefused, ForgetsTheLastRequest, NotSignedIn, is_api_path, signed_in
 from starter.web.security import SecurityHeaders, secure_cookies_from_env
+from starter.web.metrics import metrics_router
+from starter.web.health import health_router
 from starter.web.sign_in import OidcSettings, sign_in_router
 from starter.web.register import register_router
 from starter.web.imports import imports_router
@@ -78,6 +80,7 @@ def create_app(
     app.mount("/assets", StaticFiles(directory=STATIC), name="assets")
     add_api_docs(app)
     app.include_router(sign_in_router(oidc, secure_cookies=secure))
+    app.include_router(health_router(journeys))  # /healthz and /readyz: public, no case in them
     # Every route that shows or changes a case needs someone signed in (the permissions add the roles).
     signed_in_first = [Depends(signed_in)]
     app.include_router(api_router(journeys), dependencies=signed_in_first)
@@ -89,6 +92,8 @@ def create_app(
     app.include_router(imports_router(journeys), dependencies=signed_in_first)
     app.include_router(census_router(), dependencies=signed_in_first)
     app.include_router(reports_router(), dependencies=signed_in_first)
+    # Prometheus's scrape token or an administrator: its own check (starter.web.metrics), so not signed_in_first.
+    app.include_router(metrics_router())
     add_codec_server(app)  # the Temporal UI's codec server: its own sign-in check and CORS (starter.web.codec)
     return app
 

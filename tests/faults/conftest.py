@@ -238,3 +238,13 @@ async def wait_until(check, what: str, seconds: float, world: FaultWorld | None 
         if loop.time() > end:
             raise AssertionError(f"{what}: not within {seconds:g} s" + (f"\n{world.diagnostics()}" if world else ""))
         await asyncio.sleep(0.2)
+
+
+def each_owed_once(world: "FaultWorld", records: Counter, owed_records: Counter, letters: Counter,
+                   owed_letters: Counter) -> None:
+    """Every record and letter owed was written or sent once: none twice, none missing, nothing not owed."""
+    assert records - owed_records == Counter(), "records written twice or not owed"
+    assert letters - owed_letters == Counter(), "letters sent twice or not owed"
+    twice = {reference: count for reference, count in world.letters_by_reference().items() if count > 1}
+    assert twice == {}, "the same letter sent more than once"
+    assert records == owed_records and letters == owed_letters

@@ -26,7 +26,7 @@ from domain.events import IcpcHeld, StrategyDiscussion, VisitMade
 from shipped.profiles import load_profile
 from starter.client import EventRejected, JourneyExists, NotAnswered
 from tests.conftest import london_today
-from tests.faults.conftest import FaultWorld, wait_until
+from tests.faults.conftest import FaultWorld, each_owed_once, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -151,12 +151,7 @@ async def take_the_next_visit_and_check(world: FaultWorld) -> None:
     ))
     await wait_until(lambda: caught_up(world), "every journey's records and letters", SETTLE_SECONDS, world)
 
-    records, letters = records_written(world), letters_sent(world)
-    assert records - expected_records() == Counter(), "records written twice or not owed"
-    assert letters - expected_letters() == Counter(), "letters sent twice or not owed"
-    twice = {reference: count for reference, count in world.letters_by_reference().items() if count > 1}
-    assert twice == {}, "the same letter sent more than once"
-    assert records == expected_records() and letters == expected_letters()
+    each_owed_once(world, records_written(world), expected_records(), letters_sent(world), expected_letters())
     for case in CASES:
         state = await world.journeys.state(case)
         assert state.stage.value == "on_plan", case

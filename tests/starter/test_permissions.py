@@ -40,8 +40,9 @@ CONFERENCE = "ICPC-0200"
 COMPLAINT = "CMP-0001"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
-#: Routes anyone may reach: signing in, the first administrator's link, the API's own description and the pages' assets.
-PUBLIC = re.compile(r"^/(sign-in|sign-out|first-run|openapi\.json|docs|assets)(/|$)")
+#: Routes anyone may reach: signing in, the first administrator's link, the API's own description, the pages' assets
+#: and the health checks (no case in them).
+PUBLIC = re.compile(r"^/(sign-in|sign-out|first-run|openapi\.json|docs|assets|healthz|readyz)(/|$)")
 #: Actions done outside the admin tool and the API: accounts and keys on the command line (``cpj user``,
 #: ``cpj service-key``). No route of the app may declare them unwalked.
 OUTSIDE_THE_APP = {Action.MANAGE_ACCOUNTS}
@@ -148,6 +149,7 @@ async def _requests(today: date) -> list[tuple[Action, str | None, str, str, dic
         (Action.DECODE_PAYLOADS, None, "POST", "/codec/decode", {"payloads": []}),  # the Temporal UI's codec server
         (Action.READ_AUDIT_LOG, None, "GET", "/audit", {}),
         (Action.READ_AUDIT_LOG, None, "GET", "/api/audit", {}),
+        (Action.READ_METRICS, None, "GET", "/metrics", {}),
         (Action.READ_REPORTS, None, "GET", "/reports?year=2026", {}),
         (Action.READ_REPORTS, None, "GET", "/reports.csv?year=2026", {}),
         (Action.ENQUIRE_REGISTER, None, "GET", "/register", {}),
