@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import secrets
 import statistics
 import sys
@@ -40,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     if not workflow.unsafe.in_sandbox():
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+    from quiet import quiet_stdout
     from sqlalchemy import func
     from sqlmodel import Session, select
     from temporalio.testing import WorkflowEnvironment
@@ -70,20 +69,6 @@ class Trivial:
     @workflow.run
     async def run(self, value: int) -> int:
         return value
-
-
-@contextlib.contextmanager
-def quiet_stdout():
-    """Point file descriptor 1 at /dev/null while the dev server is spawned (it inherits it)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def csv_of(prefix: str, n: int) -> str:
@@ -192,7 +177,7 @@ async def measure(bench: Bench, n: int, repeats: int) -> None:
         wall, cpu = await bench.raw(n)
         raw_rates.append(n / wall)
         raw_cpu.append(cpu / n * 1000)
-        started, cpu, settled = await bench.imported(f"IMP{round_number:02d}-", n)
+        started, cpu, settled = await bench.imported(f"IMP-{2001 + round_number}-", n)  # the shape Darlington issues
         import_rates.append(n / started)
         import_cpu.append(cpu / n * 1000)
         settled_rates.append(n / settled)
