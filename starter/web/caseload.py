@@ -23,9 +23,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from temporalio.service import RPCError
 
+from activities.case_facts import authority_name
 from domain.deadlines import KINDS
 from domain.state import Stage
-from shipped.profiles import PolicyNotFound, load_profile, profile_ids
+from shipped.profiles import profile_ids
 from starter.client import InvalidFilter, JourneyError, Journeys, JourneySummary
 from starter.identity import Actor
 from starter.permissions import Action, require
@@ -98,12 +99,11 @@ def in_order(rows: list[JourneySummary]) -> list[JourneySummary]:
 
 
 def authority_of(pin: str | None) -> str:
-    """The authority whose procedure a journey follows, by name (a journey keeps ``id@version``)."""
-    profile_id = (pin or "").partition("@")[0]
-    try:
-        return load_profile(profile_id).authority if profile_id else ""
-    except (PolicyNotFound, ValueError):
-        return profile_id
+    """The authority whose procedure a journey follows, by name (a journey keeps ``id@version``); an unknown
+    profile by its id."""
+    if not pin:
+        return ""
+    return authority_name(pin) or pin.partition("@")[0]
 
 
 def stage_words(row: JourneySummary) -> str:
