@@ -27,6 +27,12 @@ from domain.plan import Effect, InvalidEvent, Notice
 from domain.policy import Option, Profile
 from domain.released import PinnedPolicy
 
+
+def conference_workflow_id(conference_ref: str) -> str:
+    """The id of the workflow that keeps a conference (the journey starts it; the client and admin tool find it)."""
+    return f"cpj-conf-{conference_ref}"
+
+
 class ConferenceKind(StrEnum):
     INITIAL = "initial"
     REVIEW = "review"

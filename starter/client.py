@@ -59,7 +59,8 @@ from shipped.profiles import load_profile, profile_ids
 from workflows import search_attributes as sa
 from workflows.calendar_updates import CALENDAR_UPDATED
 from workflows.complaint import ComplaintWorkflow
-from workflows.conference import ConferenceWorkflow, conference_workflow_id
+from domain.conference import conference_workflow_id
+from workflows.conference import ConferenceWorkflow
 from workflows.journey import ChildProtectionJourney
 
 TASK_QUEUE = os.environ.get("CPJ_TASK_QUEUE", "cp-journeys")

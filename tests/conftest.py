@@ -29,7 +29,7 @@ import shipped  # noqa: F401  (the calendars and released profiles, registered b
 from starter.codec import data_converter
 from starter.client import Answer, Journeys, NotAnswered, WorkerUnavailable, register_search_attributes
 from worker import build_worker
-from workflows.conference import conference_workflow_id
+from domain.conference import conference_workflow_id
 
 from tests.codec_keys import TEST_KEY_ID, TEST_KEYS_JSON
 

@@ -51,10 +51,6 @@ from workflows.keeping import DeadlineKeeping, EventRejected
 CONFERENCE_DECIDED = "conference_decided"
 
 
-def conference_workflow_id(conference_ref: str) -> str:
-    return f"cpj-conf-{conference_ref}"
-
-
 @workflow.defn
 class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
     _kind_of_workflow = "conference"

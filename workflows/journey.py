@@ -37,7 +37,7 @@ from temporalio.common import RawValue
 with workflow.unsafe.imports_passed_through():
     from domain import icpc, plan
     from domain.complaints import CONFERENCE_HELD, ChallengeDecided, ConferenceReconvened, complaint_workflow_id
-    from domain.conference import ConferenceDecision, ConferenceKind, ConferenceStart
+    from domain.conference import ConferenceDecision, ConferenceKind, ConferenceStart, conference_workflow_id
     from domain.events import EVENT_TYPES, ConferenceBooked, FeedEvent, IcpcHeld, JourneyEvent, ReviewHeld
     from domain.effects import QueuedChildStart, Receipt
     from domain.legacy import RULES_FROM_PROFILE_PATCH, with_hard_coded_rules
@@ -45,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.state import ChallengeRow, JourneyStart, JourneyState, Stage
     import shipped  # noqa: F401  (registers the calendars and releases domain counts with; passed through)
 
-from workflows.conference import conference_workflow_id
 from workflows.calendar_updates import CalendarUpdates
 from workflows.keeping import DeadlineKeeping, EventRejected
 

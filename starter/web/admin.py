@@ -28,7 +28,7 @@ from domain.complaints import complaint_workflow_id
 from starter.client import JourneyError, Journeys
 from starter.web.connection import JourneysFactory
 from starter.web.story import complaint_page, conference_page, journey_href, journey_page, records_story, temporal_href
-from workflows.conference import conference_workflow_id
+from domain.conference import conference_workflow_id
 from starter.web.api import CaseRefPath, ComplaintRefPath, ConferenceRefPath
 from starter.identity import Actor
 from starter.permissions import Action, require

@@ -33,7 +33,7 @@ from starter.roles import Role
 from starter.web import create_app
 from tests.conftest import JourneyWorld, quiet
 from workflows.complaint import complaint_workflow_id
-from workflows.conference import conference_workflow_id
+from domain.conference import conference_workflow_id
 
 CASE = "CASE-0042"
 CONFERENCE = "ICPC-0200"

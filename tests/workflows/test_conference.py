@@ -34,7 +34,8 @@ from domain.events import (
 from domain.state import Stage
 from starter.client import EventRejected
 from tests.conftest import JourneyWorld, eventually
-from workflows.conference import ConferenceWorkflow, conference_workflow_id
+from domain.conference import conference_workflow_id
+from workflows.conference import ConferenceWorkflow
 
 CASE, SIBLING = "CASE-0001", "CASE-0002"
 england = WorkingDayCalendar()
