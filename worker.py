@@ -91,7 +91,7 @@ def build_worker(
     settings: WorkerSettings | None = None,
 ) -> Worker:
     settings = settings or WorkerSettings.from_env()
-    engine = engine or make_engine()
+    engine = engine or make_engine(activities=settings.max_concurrent_activities)
     sender = sender or sender_from_config()
     records = RecordActivities(engine)
     notify = NotifyActivities(engine, sender)
@@ -106,6 +106,8 @@ def build_worker(
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
+        # Records are written by local activities (workflows.keeping, "a lean history"), on the same threads.
+        max_concurrent_local_activities=settings.max_concurrent_activities,
     )
 
 
@@ -119,7 +121,7 @@ async def main() -> None:
     # A worker started with (or during a restart of) its database waits for it rather than exiting,
     # then brings the records schema to the newest revision (the compose file's migrate service
     # usually has: then this is one read).
-    engine = await asyncio.to_thread(wait_for_database)
+    engine = await asyncio.to_thread(wait_for_database, activities=settings.max_concurrent_activities)
     # Metrics for Prometheus, each only where configured: Temporal's from the SDK's runtime, ours beside it.
     client = await connect(runtime=temporal_runtime())
     serve_our_metrics()

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, event
+from sqlalchemy import JSON, Column, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
@@ -250,13 +250,24 @@ class CaseFactsRow(SQLModel, table=True):
     updated_at: datetime
 
 
-def make_engine(url: str | None = None) -> Engine:
+def pool_for(activities: int) -> dict[str, int]:
+    """The connection pool a worker running ``activities`` record writes and letters at once needs.
+
+    An activity can hold two connections at a time (a record, then its case's facts while a retry finds the
+    record written), and the worker's heartbeat one more: ``activities + 1`` kept, up to ``activities`` more
+    when every activity needs its second. SQLAlchemy's default (5, and 10 more) made a worker with more than
+    seven activities wait on its own pool.
+    """
+    return {"pool_size": activities + 1, "max_overflow": activities}
+
+
+def make_engine(url: str | None = None, *, activities: int | None = None) -> Engine:
     """An engine on a records schema upgraded to the newest revision; fails at once if the database is unreachable.
 
     Every start upgrades (the worker's, ``cpj up``'s, a test's): at head it is one read of the version
     table, and a worker can then never write to a schema older than its models.
     """
-    engine = bare_engine(url)
+    engine = _engine(url or database_url(), activities)
     try:
         upgrade_schema(engine)
     except BaseException:
@@ -277,8 +288,11 @@ def upgrade_schema(engine: Engine) -> Upgraded:
     return upgrade(engine)
 
 
-def wait_for_database(url: str | None = None, *, seconds: float | None = None) -> Engine:
+def wait_for_database(url: str | None = None, *, seconds: float | None = None,
+                      activities: int | None = None) -> Engine:
     """``make_engine`` (the upgrade included), waiting up to ``seconds`` for a database that is not up yet.
+
+    ``activities`` sizes the connection pool for a worker running that many at once (:func:`pool_for`).
 
     A worker started together with its database (or during a database restart)
     waits and says so once per attempt, rather than exiting.
@@ -286,7 +300,7 @@ def wait_for_database(url: str | None = None, *, seconds: float | None = None) -
     url = url or database_url()
     if seconds is None:
         seconds = float(os.environ.get("CPJ_DATABASE_WAIT_SECONDS") or DATABASE_WAIT_SECONDS)
-    engine = _engine(url)
+    engine = _engine(url, activities)
     log = get_logger(__name__)
     deadline, delay, attempt = time.monotonic() + seconds, 1.0, 1
     while True:
@@ -314,13 +328,16 @@ def rejected(error: DBAPIError, what: str, *, kind: str) -> ApplicationError:
     return ApplicationError(f"the database refused {what}: {reason}", type=kind, non_retryable=True)
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, activities: int | None = None) -> Engine:
+    pool = pool_for(activities) if activities else {}
     if url.startswith("sqlite"):
-        engine = create_engine(url, hide_parameters=True, connect_args={"check_same_thread": False})
+        if make_url(url).database in (None, "", ":memory:"):
+            pool = {}  # one connection per thread, not a pool
+        engine = create_engine(url, hide_parameters=True, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pool_pre_ping: a pooled connection from before a database restart is replaced, not failed on.
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

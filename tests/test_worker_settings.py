@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import make_engine
+from activities.db import make_engine, wait_for_database
 from activities.notify import FileSender
 from tests.conftest import TEST_SERVER
 from worker import WorkerSettingError, WorkerSettings, build_worker
@@ -59,6 +59,7 @@ async def test_the_worker_is_built_with_the_settings_and_a_thread_for_each_activ
     assert (config["max_cached_workflows"], config["max_concurrent_workflow_tasks"],
             config["max_concurrent_activities"]) == (50, 4, 3)
     assert config["activity_executor"]._max_workers == 3
+    assert config["max_concurrent_local_activities"] == 3  # the records, on the same threads
 
 
 def test_cpj_worker_stops_at_once_with_the_sentence_on_a_bad_setting(tmp_path: Path) -> None:
@@ -70,3 +71,32 @@ def test_cpj_worker_stops_at_once_with_the_sentence_on_a_bad_setting(tmp_path: P
     )
     assert finished.returncode == 1
     assert "error: CPJ_WORKER_CACHE is '-1', but it is the number of journeys a worker keeps in memory" in finished.stderr
+
+
+def test_a_worker_of_forty_activities_has_a_connection_for_each_and_one_for_its_heartbeat(tmp_path: Path) -> None:
+    # Each activity may hold its record's connection and its case facts' at once; SQLAlchemy's default pool
+    # (5 and 10 more) would make the 16th wait and, after 30 s, fail the activity.
+    engine = wait_for_database(f"sqlite:///{tmp_path / 'r.db'}", seconds=1, activities=40)
+    held = []
+    try:
+        for _ in range(2 * 40 + 1):
+            held.append(engine.pool.connect())
+        assert engine.pool.size() == 41
+        assert engine.pool.overflow() == 40
+    finally:
+        for connection in held:
+            connection.close()
+        engine.dispose()
+
+
+async def test_the_worker_sizes_its_records_pool_from_its_activities_setting(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CPJ_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    settings = WorkerSettings.from_env({"CPJ_WORKER_ACTIVITIES": "24"})
+    async with await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(TEST_SERVER)) as env:
+        worker = build_worker(env.client, task_queue="pool", sender=FileSender(tmp_path / "letters.jsonl"),
+                              settings=settings)
+        engine = worker.config()["activities"][0].__self__._engine  # the record writer's
+        try:
+            assert (engine.pool.size(), engine.pool._max_overflow) == (25, 24)
+        finally:
+            engine.dispose()
