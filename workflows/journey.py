@@ -92,6 +92,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
                 break  # closed by an event that arrived while effects were carried out
             if self._time_for_a_fresh_history():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                self._silence_alarm()
                 workflow.continue_as_new(
                     JourneyStart(case_ref=start.case_ref, **pinned(self._profile),
                                  strategy_discussion=start.strategy_discussion, transfer_in=start.transfer_in,
@@ -101,6 +102,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
             await self._wait_for_event_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._carry_out_effects()
+        self._silence_alarm()
         self._publish()
         return self._state
 
