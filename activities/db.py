@@ -253,10 +253,10 @@ class CaseFactsRow(SQLModel, table=True):
 def pool_for(activities: int) -> dict[str, int]:
     """The connection pool a worker running ``activities`` record writes and letters at once needs.
 
-    An activity can hold two connections at a time (a record, then its case's facts while a retry finds the
-    record written), and the worker's heartbeat one more: ``activities + 1`` kept, up to ``activities`` more
-    when every activity needs its second. SQLAlchemy's default (5, and 10 more) made a worker with more than
-    seven activities wait on its own pool.
+    Each running activity holds one connection (a record and its case's facts share one transaction), and
+    the worker's heartbeat one more: ``activities + 1`` kept, and as many again allowed as headroom (a
+    connection being replaced after a database restart, a letter's log). SQLAlchemy's default (5, and 10
+    more) made a worker with more than fourteen activities wait on its own pool.
     """
     return {"pool_size": activities + 1, "max_overflow": activities}
 

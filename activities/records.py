@@ -1,7 +1,8 @@
 """Writes a journey's records, and keeps each journey's facts beside them (the reports' read model).
 
 Idempotent: the record key is the primary key, and the facts are folded again from all of the case's
-records each time (``activities.case_facts``), so a retried write leaves one record and the same facts.
+records each time (``activities.case_facts``), in the record's own transaction, so a retried write leaves
+one record and the same facts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlmodel import Session
 from temporalio import activity
 
-from activities.case_facts import refresh_case
+from activities.case_facts import fold_records, refresh_case, store_facts
 from activities.db import JourneyRecord, rejected
 from activities.log import get_logger
 from activities.metrics import count_overdue
@@ -33,28 +34,57 @@ class RecordActivities:
         lost connection raises as it is, so Temporal retries.
         """
         log = get_logger(__name__, case_ref=request.case_ref, workflow_id=request.workflow_id, record=request.key)
-        with Session(self._engine) as session:
-            if session.get(JourneyRecord, request.key) is not None:
-                log.info("record already written", kind=request.kind)
-                self._keep_facts(request, log)  # a retry after the record, before its facts: they catch up here
-                return RecordResult(key=request.key, created=False)
-            session.add(JourneyRecord(**request.model_dump(), written_at=datetime.now(UTC)))
-            try:
-                session.commit()
-            except DataError as error:
-                session.rollback()
-                raise rejected(error, f"record {request.key}", kind="RecordRejected") from None
-            except IntegrityError as error:
-                session.rollback()
-                if session.get(JourneyRecord, request.key) is None:  # not a duplicate key: a constraint
+        for attempt in (1, 2):
+            with Session(self._engine) as session:
+                if session.get(JourneyRecord, request.key) is not None:
+                    log.info("record already written", kind=request.kind)
+                    session.close()
+                    self._keep_facts(request, log)  # a retry after the record, before its facts: they catch up here
+                    return RecordResult(key=request.key, created=False)
+                session.add(JourneyRecord(**request.model_dump(), written_at=datetime.now(UTC)))
+                try:
+                    session.flush()  # the record on its own first: a value refused, or a duplicate, is known now
+                except DataError as error:
+                    session.rollback()
                     raise rejected(error, f"record {request.key}", kind="RecordRejected") from None
-                # A concurrent attempt of the same activity won the insert.
-                self._keep_facts(request, log)
-                return RecordResult(key=request.key, created=False)
-        log.info("record written", kind=request.kind)
-        count_overdue(request.kind)  # once: only the attempt that wrote the record counts its escalation
-        self._keep_facts(request, log)
-        return RecordResult(key=request.key, created=True)
+                except IntegrityError as error:
+                    session.rollback()
+                    if session.get(JourneyRecord, request.key) is None:  # not a duplicate key: a constraint
+                        raise rejected(error, f"record {request.key}", kind="RecordRejected") from None
+                    # A concurrent attempt of the same activity won the insert.
+                    session.close()
+                    self._keep_facts(request, log)
+                    return RecordResult(key=request.key, created=False)
+                # The case's facts in the same transaction: one lock and one commit for both.
+                self._fold_facts(session, request, log)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    # Another writer of the same case stored its facts first: both again, over what it wrote.
+                    session.rollback()
+                    if attempt == 2:
+                        raise
+                    continue
+            log.info("record written", kind=request.kind)
+            count_overdue(request.kind)  # once: only the attempt that wrote the record counts its escalation
+            return RecordResult(key=request.key, created=True)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _fold_facts(self, session: Session, request: RecordRequest, log) -> None:
+        """Fold the case's journey records (the new one included) into its facts, in ``session``'s transaction.
+
+        A fold that fails is logged and left out (the record is what counts; see :meth:`_keep_facts`).
+        """
+        if request.workflow_id != workflow_id_for(request.case_ref):
+            return
+        try:
+            folded = fold_records(session, request.case_ref)
+        except OperationalError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the record stands, the facts catch up later
+            log.warning("case facts not refreshed", kind=request.kind, error=type(error).__name__)
+            return
+        store_facts(session, request.case_ref, folded)
 
     def _keep_facts(self, request: RecordRequest, log) -> None:
         """Fold the case's journey records into its facts again (a journey's own records only).

@@ -74,8 +74,8 @@ def test_cpj_worker_stops_at_once_with_the_sentence_on_a_bad_setting(tmp_path: P
 
 
 def test_a_worker_of_forty_activities_has_a_connection_for_each_and_one_for_its_heartbeat(tmp_path: Path) -> None:
-    # Each activity may hold its record's connection and its case facts' at once; SQLAlchemy's default pool
-    # (5 and 10 more) would make the 16th wait and, after 30 s, fail the activity.
+    # One connection for each activity and its heartbeat, and as many again as headroom; SQLAlchemy's default
+    # pool (5 and 10 more) would make the 16th wait and, after 30 s, fail the activity.
     engine = wait_for_database(f"sqlite:///{tmp_path / 'r.db'}", seconds=1, activities=40)
     held = []
     try:
