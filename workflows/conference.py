@@ -62,7 +62,7 @@ class ConferenceWorkflow(CalendarUpdates, DeadlineKeeping):
         # A conference begun before rules came from profiles keeps the rules the code then applied to
         # every authority (its notices, records and timers), so its history replays. It starts no
         # workflow of its own, so nothing passes the filled-in profile on.
-        self._profile = profile if workflow.patched(RULES_FROM_PROFILE_PATCH) else with_hard_coded_rules(profile)
+        self._profile = profile if self._patched(RULES_FROM_PROFILE_PATCH) else with_hard_coded_rules(profile)
         self._start_keeping()
         self._state = ConferenceState(
             conference_ref=start.conference_ref, kind=start.kind, case_refs=list(start.case_refs),

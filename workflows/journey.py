@@ -64,7 +64,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
         self._profile = start.resolve_profile()
         #: What the procedure is read from: a run from before rules came from profiles keeps the
         #: rules the code then applied to every authority, so its history replays.
-        self._rules = (self._profile if workflow.patched(RULES_FROM_PROFILE_PATCH)
+        self._rules = (self._profile if self._patched(RULES_FROM_PROFILE_PATCH)
                        else with_hard_coded_rules(self._profile))
         self._start_keeping()
         self._state = start.carried or JourneyState(
@@ -159,7 +159,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
 
     async def _apply(self, event) -> None:
         if icpc.handles(event):
-            plan_stage = not (isinstance(event, IcpcHeld) and event.decision == "plan") or workflow.patched(
+            plan_stage = not (isinstance(event, IcpcHeld) and event.decision == "plan") or self._patched(
                 PLAN_STAGE_PATCH)
             effect = icpc.apply(self._state, self._rules, event, plan_stage=plan_stage)
         else:
@@ -276,7 +276,7 @@ class ChildProtectionJourney(CalendarUpdates, DeadlineKeeping):
 
     async def _tell_the_challenge(self, outcome: ConferenceDecision) -> None:
         """If this conference was booked to meet a challenge's decision, tell the challenge it was held."""
-        if self._state.conference_owed is None or not workflow.patched(CHALLENGES_PATCH):
+        if self._state.conference_owed is None or not self._patched(CHALLENGES_PATCH):
             return
         owed = icpc.conference_owed_met(self._state, outcome.conference_ref)
         if owed is None:

@@ -76,6 +76,9 @@ SUPERVISOR_PATCH = "supervisor-view"
 #: Since this patch records are written by local activities and the nearest deadline's timer outlives the
 #: events that leave it unchanged (see the module's doc): about half the history per journey-year.
 LEAN_HISTORY_PATCH = "lean-history"
+#: A run begun since this patch has every patch above (and the journey's and conference's own): one marker
+#: says so, instead of one marker and one ``TemporalChangeVersion`` upsert for each, in every run.
+EVERY_PATCH = "every-patch-2026-11"
 
 
 class EventRejected(ApplicationError):
@@ -88,13 +91,22 @@ class EventRejected(ApplicationError):
 class DeadlineKeeping:
     _kind_of_workflow = "journey"
 
+    def _patched(self, patch: str) -> bool:
+        """``workflow.patched(patch)``, answered by ``EVERY_PATCH`` in a run begun with every patch.
+
+        ``EVERY_PATCH`` is asked once, first, so a run recorded before it (no such marker) asks each patch
+        as it did then, in the same order."""
+        if getattr(self, "_every_patch", None) is None:
+            self._every_patch = workflow.patched(EVERY_PATCH)
+        return self._every_patch or workflow.patched(patch)
+
     def _start_keeping(self) -> None:
         """Called from ``__init__``: whether this run queues its effects, and what it indexes for the caseload
         (every run since each patch)."""
-        self._outbox_on = workflow.patched(OUTBOX_PATCH)
-        self._caseload_on = workflow.patched(CASELOAD_PATCH)
-        self._supervisor_on = workflow.patched(SUPERVISOR_PATCH)
-        self._lean_on = workflow.patched(LEAN_HISTORY_PATCH)
+        self._outbox_on = self._patched(OUTBOX_PATCH)
+        self._caseload_on = self._patched(CASELOAD_PATCH)
+        self._supervisor_on = self._patched(SUPERVISOR_PATCH)
+        self._lean_on = self._patched(LEAN_HISTORY_PATCH)
         #: The running timer on the nearest deadline (lean runs): when it rings, what it says, its task.
         self._alarm: tuple[datetime, str, asyncio.Task] | None = None
 
