@@ -79,6 +79,11 @@ LEAN_HISTORY_PATCH = "lean-history"
 #: A run begun since this patch has every patch above (and the journey's and conference's own): one marker
 #: says so, instead of one marker and one ``TemporalChangeVersion`` upsert for each, in every run.
 EVERY_PATCH = "every-patch-2026-11"
+#: The patches ``EVERY_PATCH`` stands for (``domain.legacy``'s and ``workflows.journey``'s besides these). A
+#: patch added after it must be asked with ``workflow.patched`` itself: a run begun with ``EVERY_PATCH``
+#: ran without that change, so ``EVERY_PATCH`` must never answer for it.
+BEFORE_EVERY_PATCH = frozenset({"rules-from-profile", "plan-stage", "challenges", OUTBOX_PATCH, CASELOAD_PATCH,
+                                SUPERVISOR_PATCH, LEAN_HISTORY_PATCH})
 
 
 class EventRejected(ApplicationError):
@@ -96,6 +101,8 @@ class DeadlineKeeping:
 
         ``EVERY_PATCH`` is asked once, first, so a run recorded before it (no such marker) asks each patch
         as it did then, in the same order."""
+        if patch not in BEFORE_EVERY_PATCH:
+            raise ValueError(f"patch {patch!r} is newer than {EVERY_PATCH}: ask workflow.patched({patch!r}) itself")
         if getattr(self, "_every_patch", None) is None:
             self._every_patch = workflow.patched(EVERY_PATCH)
         return self._every_patch or workflow.patched(patch)

@@ -64,3 +64,4 @@ def test_the_scan_leaves_the_workflow_api_alone() -> None:
 def test_each_workflows_own_module_is_still_sandboxed() -> None:
     for own in ("workflows.journey", "workflows.conference", "workflows.complaint"):
         assert not any(own == name or own.startswith(name + ".") for name in PASSED_THROUGH), own
+
