@@ -106,7 +106,8 @@ def build_worker(
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
-        # Records are written by local activities (workflows.keeping, "a lean history"), on the same threads.
+        # Runs begun under lean-history before records-after-state write records by local activities
+        # (workflows.keeping), on the same threads.
         max_concurrent_local_activities=settings.max_concurrent_activities,
     )
 

@@ -111,11 +111,9 @@ async def test_a_journeys_history_read_without_the_codec_holds_nothing_staff_typ
     read = await _through_the_codec(history)
     decoded = "\n".join(read.values)
     assert DELAY_REASONS in decoded and DECISION in decoded and CATEGORY in decoded
-    # Records are written by local activities (a lean history): the history holds each one's answer (its
-    # key), encrypted, and never what the record says.
-    written = [value["key"] for value in read.local_results if isinstance(value, dict) and "key" in value]
-    assert {key.rsplit("/", 1)[1] for key in written} >= {"icpc_held", "core_group_held"}
-    assert not [value for value in read.activity_inputs if isinstance(value, dict) and "summary" in value]
+    records = [value for value in read.activity_inputs if isinstance(value, dict) and "summary" in value]
+    assert records and all(record["summary"] not in raw.readable for record in records)
+    assert {record["kind"] for record in records} >= {"icpc_held", "core_group_held"}
     assert any(REFUSAL in message for message in read.failures), "the refused letter's failure, read with the codec"
 
 
@@ -394,7 +392,6 @@ class _Read:
     def __init__(self) -> None:
         self.values: list[str] = []
         self.activity_inputs: list[Any] = []
-        self.local_results: list[Any] = []
         self.failures: list[str] = []
 
 
@@ -411,11 +408,6 @@ async def _through_the_codec(history: WorkflowHistory) -> _Read:
                 read.values.append(json.dumps(values, default=str))
                 if name.startswith("activity"):
                     read.activity_inputs.extend(values)
-        if event.HasField("marker_recorded_event_attributes") and "result" in event.marker_recorded_event_attributes.details:
-            # A local activity's marker: its result, through the codec like any payload (beside it, "data" is
-            # the SDK's own plain note of the activity's type, attempt and times).
-            payloads = list(event.marker_recorded_event_attributes.details["result"].payloads)
-            read.local_results.extend(await converter.decode(payloads))
         if event.HasField("activity_task_failed_event_attributes"):
             failure = Failure()
             failure.CopyFrom(event.activity_task_failed_event_attributes.failure)

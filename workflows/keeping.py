@@ -16,10 +16,13 @@ shown, and the next effect goes on, so no effect can leave a workflow half-chang
 its next event, and an update answers without waiting for letters. Runs that began before the
 outbox (``OUTBOX_PATCH``) keep doing their effects inline, as they did when recorded.
 
-**A lean history** (``LEAN_HISTORY_PATCH``), for journeys that run for years: records are written by
-local activities (one marker in the history each, no task to the server and back; still idempotent by
-their key, still retried), and the timer on the nearest deadline keeps running across an event that
-leaves that deadline where it was, instead of being cancelled and started again for every visit.
+**A lean history** (``LEAN_HISTORY_PATCH``), for journeys that run for years: the timer on the nearest
+deadline keeps running across an event that leaves that deadline where it was, instead of being cancelled
+and started again for every visit. Runs begun under that patch alone also wrote their records by local
+activities; since ``RECORDS_AFTER_STATE_PATCH`` records are ordinary activities again, because a local
+activity's record is written even when the workflow task that ran it is lost, and the journey, run again
+with an event that arrived meanwhile, may take another path: a record of an escalation it never made,
+and no letter (``tests/faults``, a server restarted mid-burst, found it).
 """
 
 from __future__ import annotations
@@ -73,17 +76,24 @@ CASELOAD_PATCH = "caseload-attributes"
 #: review's due day: ``workflows.supervisor_view``), and ``CpjNextDeadline`` is the due day itself (its noon,
 #: UTC, so the UI shows that day), not the instant after it.
 SUPERVISOR_PATCH = "supervisor-view"
-#: Since this patch records are written by local activities and the nearest deadline's timer outlives the
-#: events that leave it unchanged (see the module's doc): about half the history per journey-year.
+#: Since this patch the nearest deadline's timer outlives the events that leave it unchanged, and (until
+#: ``RECORDS_AFTER_STATE_PATCH``) records were written by local activities (see the module's doc).
 LEAN_HISTORY_PATCH = "lean-history"
 #: A run begun since this patch has every patch above (and the journey's and conference's own): one marker
 #: says so, instead of one marker and one ``TemporalChangeVersion`` upsert for each, in every run.
 EVERY_PATCH = "every-patch-2026-11"
 #: The patches ``EVERY_PATCH`` stands for (``domain.legacy``'s and ``workflows.journey``'s besides these). A
-#: patch added after it must be asked with ``workflow.patched`` itself: a run begun with ``EVERY_PATCH``
-#: ran without that change, so ``EVERY_PATCH`` must never answer for it.
+#: patch added after it must be asked with ``workflow.patched`` itself, or stood for by a newer marker: a run
+#: begun with ``EVERY_PATCH`` ran without that change, so ``EVERY_PATCH`` must never answer for it.
 BEFORE_EVERY_PATCH = frozenset({"rules-from-profile", "plan-stage", "challenges", OUTBOX_PATCH, CASELOAD_PATCH,
                                 SUPERVISOR_PATCH, LEAN_HISTORY_PATCH})
+#: Since this patch records are written by ordinary activities again, after the state that owes them is in
+#: the history (see the module's doc).
+RECORDS_AFTER_STATE_PATCH = "records-after-state"
+#: Stands for every patch above, ``RECORDS_AFTER_STATE_PATCH`` included: what a run begun today records.
+EVERY_PATCH_B = "every-patch-2026-11-b"
+#: Each marker and the patches it stands for, newest first.
+STANDS_FOR = {EVERY_PATCH_B: BEFORE_EVERY_PATCH | {RECORDS_AFTER_STATE_PATCH}, EVERY_PATCH: BEFORE_EVERY_PATCH}
 
 
 class EventRejected(ApplicationError):
@@ -97,15 +107,16 @@ class DeadlineKeeping:
     _kind_of_workflow = "journey"
 
     def _patched(self, patch: str) -> bool:
-        """``workflow.patched(patch)``, answered by ``EVERY_PATCH`` in a run begun with every patch.
+        """``workflow.patched(patch)``, answered by the newest marker a run was begun with (``STANDS_FOR``).
 
-        ``EVERY_PATCH`` is asked once, first, so a run recorded before it (no such marker) asks each patch
-        as it did then, in the same order."""
-        if patch not in BEFORE_EVERY_PATCH:
-            raise ValueError(f"patch {patch!r} is newer than {EVERY_PATCH}: ask workflow.patched({patch!r}) itself")
+        The markers are asked once, first, newest first, so a run recorded before them asks each patch as it
+        did then, in the same order."""
+        if patch not in STANDS_FOR[EVERY_PATCH_B]:
+            raise ValueError(f"patch {patch!r} is newer than {EVERY_PATCH_B}: ask workflow.patched({patch!r}) "
+                             "itself, or add a newer marker that stands for it")
         if getattr(self, "_every_patch", None) is None:
-            self._every_patch = workflow.patched(EVERY_PATCH)
-        return self._every_patch or workflow.patched(patch)
+            self._every_patch = next((marker for marker in STANDS_FOR if workflow.patched(marker)), "")
+        return patch in STANDS_FOR.get(self._every_patch, ()) or workflow.patched(patch)
 
     def _start_keeping(self) -> None:
         """Called from ``__init__``: whether this run queues its effects, and what it indexes for the caseload
@@ -114,6 +125,8 @@ class DeadlineKeeping:
         self._caseload_on = self._patched(CASELOAD_PATCH)
         self._supervisor_on = self._patched(SUPERVISOR_PATCH)
         self._lean_on = self._patched(LEAN_HISTORY_PATCH)
+        #: Records by local activities: only runs begun under the lean history before records-after-state.
+        self._local_records = self._lean_on and not self._patched(RECORDS_AFTER_STATE_PATCH)
         #: The running timer on the nearest deadline (lean runs): when it rings, what it says, its task.
         self._alarm: tuple[datetime, str, asyncio.Task] | None = None
 
@@ -350,7 +363,7 @@ class DeadlineKeeping:
         """What a workflow does besides recording a failed effect (a journey frees a booking, ...)."""
 
     async def _write(self, request: RecordRequest) -> None:
-        if self._lean_on:
+        if self._local_records:
             await workflow.execute_local_activity_method(
                 RecordActivities.write_record, request, start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY, summary=f"Record: {request.summary}")

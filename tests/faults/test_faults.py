@@ -149,7 +149,12 @@ async def take_the_next_visit_and_check(world: FaultWorld) -> None:
             case, VisitMade(event_id="v-2", visited_on=day, outcome="seen")), f"{case} visit v-2")
         for case in CASES
     ))
-    await wait_until(lambda: caught_up(world), "every journey's records and letters", SETTLE_SECONDS, world)
+    try:
+        await wait_until(lambda: caught_up(world), "every journey's records and letters", SETTLE_SECONDS, world)
+    except AssertionError as late:
+        missing = (expected_records() - records_written(world)) + (expected_letters() - letters_sent(world))
+        pending = [ref for ref, status in world.notification_status().items() if status == "pending"]
+        raise AssertionError(f"still owed: {sorted(missing)}; letters half way: {pending}\n{late}") from None
 
     each_owed_once(world, records_written(world), expected_records(), letters_sent(world), expected_letters())
     for case in CASES:

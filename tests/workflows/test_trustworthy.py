@@ -175,7 +175,5 @@ async def test_an_update_answers_without_waiting_for_its_letters(world: JourneyW
     history = await world.env.client.get_workflow_handle(workflow_id_for(CASE)).fetch_history()
     events = [event.event_type for event in history.events]
     completed = len(events) - 1 - events[::-1].index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
-    after = events[completed:]
-    assert after.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) >= 3  # three letters, all after the answer
-    # ...and its record, written by a local activity (a lean history): its marker, after the answer too.
-    assert after.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 1
+    scheduled_after = events[completed:].count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    assert scheduled_after >= 4  # its record and three letters, all after the answer
