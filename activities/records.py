@@ -34,7 +34,8 @@ class RecordActivities:
         lost connection raises as it is, so Temporal retries.
         """
         log = get_logger(__name__, case_ref=request.case_ref, workflow_id=request.workflow_id, record=request.key)
-        for attempt in (1, 2):
+        with_facts, conflicts = True, 0
+        while True:  # ends: each turn returns, raises, drops the facts (once) or counts a conflict (twice at most)
             with Session(self._engine) as session:
                 if session.get(JourneyRecord, request.key) is not None:
                     log.info("record already written", kind=request.kind)
@@ -55,36 +56,41 @@ class RecordActivities:
                     session.close()
                     self._keep_facts(request, log)
                     return RecordResult(key=request.key, created=False)
-                # The case's facts in the same transaction: one lock and one commit for both.
-                self._fold_facts(session, request, log)
                 try:
+                    # The case's facts in the same transaction: one lock and one commit for both.
+                    if with_facts and not self._fold_facts(session, request, log):
+                        session.rollback()
+                        with_facts = False  # the record alone, then: it is what counts
+                        continue
                     session.commit()
                 except IntegrityError:
                     # Another writer of the same case stored its facts first: both again, over what it wrote.
                     session.rollback()
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 2:
                         raise
                     continue
             log.info("record written", kind=request.kind)
             count_overdue(request.kind)  # once: only the attempt that wrote the record counts its escalation
             return RecordResult(key=request.key, created=True)
-        raise AssertionError("unreachable: the second attempt returns or raises")
 
-    def _fold_facts(self, session: Session, request: RecordRequest, log) -> None:
+    def _fold_facts(self, session: Session, request: RecordRequest, log) -> bool:
         """Fold the case's journey records (the new one included) into its facts, in ``session``'s transaction.
 
-        A fold that fails is logged and left out (the record is what counts; see :meth:`_keep_facts`).
+        False if they could not be: logged, and the caller writes the record alone (the record is what
+        counts; see :meth:`_keep_facts`). A lock, a lost connection or another writer's facts row raises.
         """
         if request.workflow_id != workflow_id_for(request.case_ref):
-            return
+            return True
         try:
-            folded = fold_records(session, request.case_ref)
-        except OperationalError:
+            store_facts(session, request.case_ref, fold_records(session, request.case_ref))
+            session.flush()
+        except (OperationalError, IntegrityError):
             raise
         except Exception as error:  # noqa: BLE001 - the record stands, the facts catch up later
             log.warning("case facts not refreshed", kind=request.kind, error=type(error).__name__)
-            return
-        store_facts(session, request.case_ref, folded)
+            return False
+        return True
 
     def _keep_facts(self, request: RecordRequest, log) -> None:
         """Fold the case's journey records into its facts again (a journey's own records only).

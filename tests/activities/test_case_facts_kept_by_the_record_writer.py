@@ -19,6 +19,7 @@ from temporalio.testing import ActivityEnvironment
 import shipped  # noqa: F401  (registers the released profiles: the facts name the authority)
 from activities.case_facts import read_facts, rebuild
 from activities.db import CaseFactsRow, JourneyRecord, make_engine
+import activities.records as records_module
 from activities.records import RecordActivities
 from domain.effects import RecordRequest
 from tests.postgres import postgres_server
@@ -101,6 +102,26 @@ def test_a_retry_after_the_record_but_before_its_facts_brings_them_up_to_date(en
 
     write(engine, ICPC)
 
+    [facts] = read_facts(engine)
+    assert facts.icpc_on == date(2027, 1, 4)
+
+
+def test_a_record_whose_facts_cannot_be_folded_is_written_alone_and_the_next_one_catches_up(
+        engine: Engine, monkeypatch) -> None:
+    write(engine, DISCUSSION)
+    real_fold = records_module.fold_records
+
+    def broken(session, case_ref):
+        raise ValueError("a fold that fails")
+    monkeypatch.setattr(records_module, "fold_records", broken)
+    write(engine, ICPC)  # the record is what counts: written, though its facts are not
+    with Session(engine) as session:
+        assert [row.kind for row in session.exec(select(JourneyRecord)).all()] == ["strategy_discussion", "icpc_held"]
+    [facts] = read_facts(engine)
+    assert facts.icpc_on is None
+
+    monkeypatch.setattr(records_module, "fold_records", real_fold)
+    write(engine, NAMED)  # the case's next record folds them all again
     [facts] = read_facts(engine)
     assert facts.icpc_on == date(2027, 1, 4)
 
