@@ -240,6 +240,33 @@ async def wait_until(check, what: str, seconds: float, world: FaultWorld | None 
         await asyncio.sleep(0.2)
 
 
+def event_of(key: str) -> str:
+    """The event id in a record key or letter reference (".../<event id>/<what>"); the parts before it (workflow,
+    run) are the same for a journey."""
+    return key.rsplit("/", 2)[-2]
+
+
+def records_written(world: FaultWorld) -> Counter[tuple[str, str, str]]:
+    """(case, kind, event id) of every record in the records database, counted."""
+    return Counter((case, kind, event_of(key)) for case, kind, key in world.records())
+
+
+def letters_sent(world: FaultWorld) -> Counter[tuple[str, str, str]]:
+    """(case, template, event id) of every letter in the letters file, counted."""
+    return Counter((letter["case_ref"], letter["template"], event_of(letter["reference"]))
+                   for letter in world.letters())
+
+
+def caught_up(world: FaultWorld, owed_records: Counter, owed_letters: Counter) -> bool:
+    """Every record and letter owed is there and no letter is half way (claimed, not marked sent).
+
+    Only then can "nothing twice" be judged: a letter still pending may yet be sent again.
+    """
+    return (not owed_records - records_written(world)
+            and not owed_letters - letters_sent(world)
+            and "pending" not in world.notification_status().values())
+
+
 def each_owed_once(world: "FaultWorld", records: Counter, owed_records: Counter, letters: Counter,
                    owed_letters: Counter) -> None:
     """Every record and letter owed was written or sent once: none twice, none missing, nothing not owed."""

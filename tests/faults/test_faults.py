@@ -26,7 +26,14 @@ from domain.events import IcpcHeld, StrategyDiscussion, VisitMade
 from shipped.profiles import load_profile
 from starter.client import EventRejected, JourneyExists, NotAnswered
 from tests.conftest import london_today
-from tests.faults.conftest import FaultWorld, each_owed_once, wait_until
+from tests.faults.conftest import (
+    FaultWorld,
+    caught_up,
+    each_owed_once,
+    letters_sent,
+    records_written,
+    wait_until,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -115,32 +122,6 @@ def expected_letters() -> Counter[tuple[str, str, str]]:
     )
 
 
-def _event_of(key: str) -> str:
-    # A key ends ".../<event id>/<what>"; the parts before it (workflow, run) are the same for a journey.
-    return key.rsplit("/", 2)[-2]
-
-
-def records_written(world: FaultWorld) -> Counter[tuple[str, str, str]]:
-    return Counter((case, kind, _event_of(key)) for case, kind, key in world.records())
-
-
-def letters_sent(world: FaultWorld) -> Counter[tuple[str, str, str]]:
-    return Counter((letter["case_ref"], letter["template"], _event_of(letter["reference"]))
-                   for letter in world.letters())
-
-
-def caught_up(world: FaultWorld) -> bool:
-    """Every record and letter owed is there and no letter is half way (claimed, not marked sent).
-
-    Only then can "nothing twice" be judged: a letter still pending may yet be sent again.
-    """
-    return (
-        not expected_records() - records_written(world)
-        and not expected_letters() - letters_sent(world)
-        and "pending" not in world.notification_status().values()
-    )
-
-
 async def take_the_next_visit_and_check(world: FaultWorld) -> None:
     """Each journey still takes its next event, and then has exactly what it owes: no loss, no repeat."""
     day = london_today()
@@ -150,7 +131,8 @@ async def take_the_next_visit_and_check(world: FaultWorld) -> None:
         for case in CASES
     ))
     try:
-        await wait_until(lambda: caught_up(world), "every journey's records and letters", SETTLE_SECONDS, world)
+        await wait_until(lambda: caught_up(world, expected_records(), expected_letters()),
+                         "every journey's records and letters", SETTLE_SECONDS, world)
     except AssertionError as late:
         missing = (expected_records() - records_written(world)) + (expected_letters() - letters_sent(world))
         pending = [ref for ref, status in world.notification_status().items() if status == "pending"]

@@ -35,8 +35,17 @@ from domain.events import IcpcHeld, StrategyDiscussion, VisitMade, workflow_id_f
 from domain.state import JourneyState
 from starter.client import NotAnswered
 from tests.conftest import london_today
-from tests.faults.conftest import FaultWorld, WorkerProcess, _tail, each_owed_once, wait_until
-from tests.faults.test_faults import _event_of, accepted
+from tests.faults.conftest import (
+    FaultWorld,
+    WorkerProcess,
+    _tail,
+    caught_up,
+    each_owed_once,
+    letters_sent,
+    records_written,
+    wait_until,
+)
+from tests.faults.test_faults import accepted
 
 pytestmark = pytest.mark.faults
 
@@ -90,22 +99,6 @@ def expected_records() -> Counter[tuple[str, str, str]]:
 
 def expected_letters() -> Counter[tuple[str, str, str]]:
     return Counter((case, "no_access", "v-1") for case in CASES)
-
-
-def records_written(world: FaultWorld) -> Counter[tuple[str, str, str]]:
-    return Counter((case, kind, _event_of(key)) for case, kind, key in world.records())
-
-
-def letters_sent(world: FaultWorld) -> Counter[tuple[str, str, str]]:
-    return Counter((letter["case_ref"], letter["template"], _event_of(letter["reference"]))
-                   for letter in world.letters())
-
-
-def caught_up(world: FaultWorld) -> bool:
-    """Every record and letter owed is there and no letter is half way (claimed, not marked sent)."""
-    return (not expected_records() - records_written(world)
-            and not expected_letters() - letters_sent(world)
-            and "pending" not in world.notification_status().values())
 
 
 def caught_up_with(world: FaultWorld, case: str) -> bool:
@@ -208,7 +201,8 @@ async def test_a_worker_killed_mid_burst_leaves_its_journeys_to_the_other_with_n
         assert taken_over, "the kill was meant to land while the killed worker was part way through journeys"
 
         await burst
-        await wait_until(lambda: caught_up(world), "every journey's records and letters", SETTLE_SECONDS, world)
+        await wait_until(lambda: caught_up(world, expected_records(), expected_letters()),
+                         "every journey's records and letters", SETTLE_SECONDS, world)
 
         each_owed_once(world, records_written(world), expected_records(), letters_sent(world), expected_letters())
 
