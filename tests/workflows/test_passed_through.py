@@ -24,12 +24,11 @@ WORKFLOW_API = ("import asyncio", "from temporalio", "import temporalio")
 
 def not_deterministic(source: str) -> list[str]:
     """What ``impurities`` finds, less the workflow API: its imports, and ``workflow.now()`` (the history's clock)."""
-    workflow_clock = {f"line {node.lineno}: .{node.func.attr}(" for node in ast.walk(ast.parse(source))
-                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                      and isinstance(node.func.value, ast.Name) and node.func.value.id == "workflow"}
-    machine_clock = {f"line {node.lineno}: .{node.func.attr}(" for node in ast.walk(ast.parse(source))
-                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                     and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "workflow")}
+    workflow_clock, machine_clock = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            on_workflow = isinstance(node.func.value, ast.Name) and node.func.value.id == "workflow"
+            (workflow_clock if on_workflow else machine_clock).add(f"line {node.lineno}: .{node.func.attr}(")
     return [place for place in impurities(source)
             if not place.split(": ", 1)[1].startswith(WORKFLOW_API)
             and not (place in workflow_clock and place not in machine_clock)]
