@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from activities.db import JourneyRecord, make_engine  # noqa: E402
 from activities.log import configure_logging  # noqa: E402
 from bench_shapes import NoOp  # noqa: E402
 from domain.deadlines import london_date  # noqa: E402
-from journey_bench import KEY_VARIABLE, WorkerProcess, project_converter  # noqa: E402
+from journey_bench import KEY_VARIABLE, WorkerProcess, bounded, project_converter  # noqa: E402
 from quiet import quiet_stdout  # noqa: E402
 from starter.audit import AuditLog  # noqa: E402
 from starter.client import Journeys  # noqa: E402
@@ -78,16 +77,6 @@ def csv_of(prefix: str, n: int) -> str:
     return "\n".join([HEADER, *rows, ""])
 
 
-async def bounded(count: int, one: Callable[[int], Awaitable[None]]) -> None:
-    indexes = iter(range(count))
-
-    async def lane() -> None:
-        for index in indexes:
-            await one(index)
-
-    await asyncio.gather(*(lane() for _ in range(min(CONCURRENCY, count))))
-
-
 class Bench:
     def __init__(self, plain: Client, journeys: Journeys, engine, workers: dict[str, WorkerProcess]) -> None:
         self.plain = plain  # the no-op workflows' client: no project code, as journey_bench's baselines
@@ -106,7 +95,7 @@ class Bench:
             await self.plain.start_workflow(NoOp.run, index, id=f"noop-{uuid.uuid4().hex}",
                                                  task_queue=worker.queue)
 
-        await bounded(n, one)
+        await bounded(n, one, lanes=CONCURRENCY)
         return time.perf_counter() - wall, time.process_time() - cpu, worker.cpu_seconds() - worker_cpu
 
     async def imported(self, prefix: str, n: int) -> tuple[float, float, float, float]:
