@@ -8,6 +8,7 @@ created and changed by Alembic revisions (activities/migrations), never by ``cre
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -345,10 +346,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     try:
         # The busy timeout first: switching to WAL itself may have to wait for a lock.
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        # WAL: readers (the admin tool) never block the worker's writes, nor writes the readers.
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _in_wal_mode(cursor)
     finally:
         cursor.close()
+
+
+def _in_wal_mode(cursor: Any) -> None:
+    """WAL: readers (the admin tool) never block the worker's writes, nor writes the readers.
+
+    The mode is kept in the file, so it is switched once. Switching needs the file to itself, and
+    while another process opening the same new file holds it, SQLite refuses at once (without its
+    busy handler, to avoid a deadlock): workers starting together on a new file try again, for as
+    long as the busy timeout allows.
+    """
+    give_up = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as refused:
+            if "locked" not in str(refused) or time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
 
 
 def _one_line(error: BaseException) -> str:

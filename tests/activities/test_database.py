@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
 from activities.db import JourneyRecord, wait_for_database
+from activities.db import _engine as connections_to
 
 
 def test_a_worker_started_before_its_database_waits_for_it_and_says_so(tmp_path: Path) -> None:
@@ -36,3 +39,24 @@ def test_a_database_that_never_comes_is_given_up_on(tmp_path: Path) -> None:
     with pytest.raises(OperationalError):
         wait_for_database(f"sqlite:///{tmp_path / 'never' / 'records.db'}", seconds=2)
     assert time.monotonic() - started < 5
+
+
+def test_workers_opening_a_new_records_file_at_the_same_moment_all_get_in(tmp_path: Path) -> None:
+    # Each connection switches a new file to WAL, and SQLite refuses the switch at once, without
+    # waiting, to one that catches another halfway through its own: eight at once, on a hundred new files
+    # (before the switch was tried again, a few of every 320 were refused).
+    for attempt in range(100):
+        url = f"sqlite:///{tmp_path / f'records-{attempt}.db'}"
+        together = threading.Barrier(8)
+
+        def open_it(_: int) -> str:
+            engine = connections_to(url)  # without the upgrade, whose own lock would space them out
+            together.wait()
+            try:
+                with engine.connect() as connection:
+                    return connection.execute(text("PRAGMA journal_mode")).scalar_one()
+            finally:
+                engine.dispose()
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(open_it, range(8))) == ["wal"] * 8
