@@ -45,7 +45,7 @@ from starter.codec import (
 )
 from starter.roles import Role
 from tests.codec_keys import ROTATED_KEY_ID, TEST_KEY_ID, TEST_KEYS, ring_of
-from tests.conftest import TEMPORAL_CLI, TEST_SERVER, JourneyWorld, SettledJourneys, quiet
+from tests.conftest import TEMPORAL_CLI, TEST_SERVER, JourneyWorld, SettledJourneys, quiet, settled
 from tests.starter.signing_in import BASE_URL, app_for, signed_in_client_on
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -121,7 +121,8 @@ async def test_the_test_worker_and_client_encrypt_end_to_end(world: JourneyWorld
     assert isinstance(world.env.client.data_converter.payload_codec, EncryptionCodec)
     await world.journeys.start(CASE, "darlington", StrategyDiscussion(event_id="sd-1", held_on=await world.today(),
                                                                      initiated_section_47=True))
-    state = await world.journeys.state(CASE)
+    # Settled: the strategy discussion's record is written by an activity after the start has answered.
+    state = await settled(lambda: world.journeys.state(CASE))
     assert state.case_ref == CASE  # read back through the codec
     history = await world.env.client.get_workflow_handle(workflow_id_for(CASE)).fetch_history()
     assert "darlington" not in _as_stored(history).readable
