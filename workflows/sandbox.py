@@ -7,22 +7,20 @@ read once per worker, never by a workflow. ``holidays`` is not used at run time 
 all (only by ``scripts/build_calendar.py``), so a library upgrade cannot reach a
 journey.
 
-The workflows' shared parts (keeping deadlines, calendar updates, the supervisor's
-view, the search attribute keys) are passed through too: the sandbox imports a
-workflow's own module afresh for every new workflow, and re-running these for each
-journey was most of a journey start's work. They hold constants only, and
-``tests/workflows/test_passed_through.py`` keeps them free of the clock, chance and
-I/O, as ``tests/domain/test_purity.py`` keeps ``domain``; the recorded histories'
-replay stays the guard that they decide the same way every time. Each workflow's own
-module (journey, conference, complaint) is still sandboxed.
+The workflows themselves are passed through too: otherwise the sandbox imports a
+workflow's module afresh, and defines its class again, for every new workflow, which
+was most of a journey start's work and most of the memory a waiting journey holds.
+The sandbox's run-time checks then no longer see the workflows' code, so
+``tests/workflows/test_passed_through.py`` reads every module of ``workflows`` for the
+machine's clock, chance, files and state shared between journeys, as
+``tests/domain/test_purity.py`` reads ``domain``; the recorded histories' replay stays
+the guard that a journey decides the same way every time. Everything else a workflow
+imports (the standard library, pydantic) is still imported and checked by the sandbox.
 """
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-#: The workflows' shared modules, imported once per worker.
-WORKFLOW_PARTS = ("workflows.keeping", "workflows.calendar_updates", "workflows.supervisor_view",
-                  "workflows.search_attributes")
-PASSED_THROUGH = ("zoneinfo", "tzdata", "domain", "shipped", *WORKFLOW_PARTS)
+PASSED_THROUGH = ("zoneinfo", "tzdata", "domain", "shipped", "workflows")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
