@@ -8,14 +8,13 @@ all (only by ``scripts/build_calendar.py``), so a library upgrade cannot reach a
 journey.
 
 The workflows themselves are passed through too: otherwise the sandbox imports a
-workflow's module afresh, and defines its class again, for every new workflow, which
-was most of a journey start's work and most of the memory a waiting journey holds.
-The sandbox's run-time checks then no longer see the workflows' code, so
-``tests/workflows/test_passed_through.py`` reads every module of ``workflows`` for the
-machine's clock, chance, files and state shared between journeys, as
-``tests/domain/test_purity.py`` reads ``domain``; the recorded histories' replay stays
-the guard that a journey decides the same way every time. Everything else a workflow
-imports (the standard library, pydantic) is still imported and checked by the sandbox.
+workflow's module afresh, and defines its class again, for every new workflow: a
+seventh of a journey start's work, and half of what a waiting journey held beyond a
+trivial workflow (``bench/README.md``). The sandbox's run-time checks then no longer
+see the workflows' code, so ``tests/workflows/test_passed_through.py`` reads every
+module of ``workflows`` for the machine's clock, chance, files and state shared
+between journeys, as ``tests/domain/test_purity.py`` reads ``domain``; the recorded
+histories' replay stays the guard that a journey decides the same way every time.
 """
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
