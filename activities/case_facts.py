@@ -19,21 +19,7 @@ from sqlmodel import Session, col, select
 
 from activities.db import CaseFactsRow, JourneyRecord
 from domain.case_facts import JourneyFacts, fold_case, from_json, to_json
-
-
-def authority_name(policy: str) -> str | None:
-    """The authority a policy pin (``darlington@2026.1``) belongs to, as its profile names it."""
-    from domain.released import RELEASED
-
-    released = RELEASED.get(policy.split("#", 1)[0])
-    if released is not None:
-        return released.profile.authority
-    try:  # a profile from before releases, or one not released yet: its shipped file names the authority
-        from shipped.profiles import load_profile
-
-        return load_profile(policy.split("@", 1)[0]).authority
-    except Exception:  # noqa: BLE001 - an unknown profile is shown by its id, never a failure to record
-        return None
+from shipped.released import authority_of
 
 
 def refresh_case(engine: Engine, case_ref: str) -> list[JourneyFacts]:
@@ -56,7 +42,7 @@ def refresh_case(engine: Engine, case_ref: str) -> list[JourneyFacts]:
 def fold_records(session: Session, case_ref: str) -> list[JourneyFacts]:
     """Each of ``case_ref``'s journeys' facts, from its records as ``session`` sees them (its own writes too)."""
     records = session.exec(select(JourneyRecord).where(JourneyRecord.case_ref == case_ref)).all()
-    return fold_case(records, authority_name)
+    return fold_case(records, authority_of)
 
 
 def store_facts(session: Session, case_ref: str, folded: list[JourneyFacts]) -> None:

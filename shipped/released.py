@@ -16,7 +16,8 @@ import shipped.calendars  # noqa: F401  (a pin resolves with a calendar version:
 from domain.policy import Profile
 from domain.released import RELEASED, Released, canonical, digest, pinned, register, release_of, resolve
 
-__all__ = ["RELEASED", "RELEASED_DIR", "load", "pinned", "release_of", "resolve", "snapshot_path", "snapshot_text"]
+__all__ = ["RELEASED", "RELEASED_DIR", "authority_of", "load", "pinned", "release_of", "resolve", "snapshot_path",
+           "snapshot_text"]
 
 RELEASED_DIR = Path(__file__).parent / "profiles" / "released"
 
@@ -47,3 +48,17 @@ def load(path: Path) -> Released:
 
 for _path in sorted(RELEASED_DIR.glob("*@*.json")):
     register(load(_path))
+
+
+def authority_of(pin: str) -> str | None:
+    """The authority a policy pin (``darlington@2026.1``, perhaps with its ``#digest``) belongs to, as its
+    profile names it; None for a profile we never shipped, shown then by its id, never a failure."""
+    released = RELEASED.get(pin.split("#", 1)[0])
+    if released is not None:
+        return released.profile.authority
+    try:  # a profile from before releases, or one not released yet: its shipped file names the authority
+        from shipped.profiles import load_profile
+
+        return load_profile(pin.split("@", 1)[0]).authority
+    except Exception:  # noqa: BLE001 - an unknown or unreadable profile is named by its id instead
+        return None

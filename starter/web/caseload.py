@@ -23,10 +23,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from temporalio.service import RPCError
 
-from activities.case_facts import authority_name
 from domain.deadlines import KINDS
 from domain.state import Stage
 from shipped.profiles import profile_ids
+from shipped import released
 from starter.client import InvalidFilter, JourneyError, Journeys, JourneySummary
 from starter.identity import Actor
 from starter.permissions import Action, require
@@ -103,7 +103,7 @@ def authority_of(pin: str | None) -> str:
     profile by its id."""
     if not pin:
         return ""
-    return authority_name(pin) or pin.partition("@")[0]
+    return released.authority_of(pin) or pin.partition("@")[0]
 
 
 def stage_words(row: JourneySummary) -> str:

@@ -103,14 +103,12 @@ def policy_words(pin: str) -> str:
     ``pin`` is ``id@version`` (what a journey runs on, perhaps with its ``#digest``) or, for journeys started
     before pins, the profile's id.
     """
-    from shipped.released import RELEASED  # registers the released profiles on first use
-    from shipped.profiles import PolicyNotFound, load_profile
+    from shipped.released import RELEASED, authority_of  # registers the released profiles on first use
 
-    profile_id, _, version = pin.partition("#")[0].partition("@")
-    released = RELEASED.get(f"{profile_id}@{version}")
-    if released is not None:
-        return f"{released.profile.authority} (procedure version {version})"
-    try:
-        return load_profile(profile_id).authority
-    except (PolicyNotFound, ValueError):
+    authority = authority_of(pin)
+    if authority is None:
         return readable(pin)
+    profile_id, _, version = pin.partition("#")[0].partition("@")
+    if f"{profile_id}@{version}" in RELEASED:
+        return f"{authority} (procedure version {version})"
+    return authority
