@@ -25,8 +25,8 @@ from temporalio.service import RPCError
 
 from domain.deadlines import KINDS
 from domain.state import Stage
-from shipped.profiles import profile_ids
 from shipped import released
+from shipped.profiles import profile_ids
 from starter.client import InvalidFilter, JourneyError, Journeys, JourneySummary
 from starter.identity import Actor
 from starter.permissions import Action, require
